@@ -1,0 +1,42 @@
+#!/bin/sh
+# deps.sh - install the Debian packages that the build and the tests
+# need.  As root with something missing: apt-get install it.  Otherwise
+# print the exact command to run.
+set -eu
+
+# build: compiler, rpcgen, XDR runtime, OpenSSL, CUnit, libnfs, libcrypt
+# tests: rpcbind, rpcinfo/showmount, nfs-ls, python3, namespaces
+PACKAGES="gcc make pkg-config libc6-dev rpcsvc-proto libtirpc-dev
+libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev
+rpcbind nfs-common python3 iproute2 util-linux procps"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing:$missing" >&2
+	echo "deps: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+# Packages such as nfs-common would start services while installing;
+# a policy-rc.d that says no keeps them from doing that.
+policy=/usr/sbin/policy-rc.d
+made_policy=no
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	made_policy=yes
+fi
+export DEBIAN_FRONTEND=noninteractive
+rc=0
+apt-get update -qq && $cmd || rc=$?
+[ "$made_policy" = no ] || rm -f "$policy"
+exit $rc

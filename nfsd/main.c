@@ -1,0 +1,353 @@
+/*
+ * main.c - nfsd: command line, start-up (exports, state directory,
+ * sockets, rpcbind), daemonizing, signals, and a clean shutdown that
+ * takes our programs off rpcbind again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "mountlist.h"
+#include "nfsd.h"
+#include "rpcbind.h"
+
+struct options {
+	bool		 foreground;
+	bool		 no_rpcbind;
+	bool		 check_only;
+	bool		 verbose;
+	const char	*exports;
+	const char	*statedir;
+	const char	*bind;
+	uint16_t	 nfs_port;
+	uint16_t	 mount_port;
+};
+
+/* MOUNT versions served and registered; NFS is version 3 only. */
+static const uint32_t mount_vers[] = { 1, 2, 3 };
+#define NMOUNT_VERS	(sizeof(mount_vers) / sizeof(mount_vers[0]))
+#define NFS_VERS	3
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: nfsd [-fNtv] [-e exports] [-s statedir] [-p nfsport] [-m mountport]\n"
+"            [-b address]\n"
+"  -f            stay in the foreground, log to stderr\n"
+"  -e exports    exports file, FreeBSD exports(5) syntax (%s)\n"
+"  -s statedir   handle key, mount list, pid file (%s)\n"
+"  -p nfsport    NFS port, TCP and UDP (%d)\n"
+"  -m mountport  MOUNT port, TCP and UDP (%d)\n"
+"  -b address    listen on this address only (default: all)\n"
+"  -N            do not register with rpcbind\n"
+"  -t            check the exports file and exit\n"
+"  -v            verbose (debug) logging\n"
+"  -h            this help\n"
+"Signals: SIGHUP re-reads the exports file; SIGTERM/SIGINT stop.\n",
+	    NFSD_DEFAULT_EXPORTS, NFSD_DEFAULT_STATEDIR,
+	    NFSD_DEFAULT_NFS_PORT, NFSD_DEFAULT_MOUNT_PORT);
+}
+
+static int
+parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->exports = NFSD_DEFAULT_EXPORTS;
+	o->statedir = NFSD_DEFAULT_STATEDIR;
+	o->nfs_port = NFSD_DEFAULT_NFS_PORT;
+	o->mount_port = NFSD_DEFAULT_MOUNT_PORT;
+	while ((ch = getopt(argc, argv, "fe:s:p:m:b:Ntvh")) != -1) {
+		switch (ch) {
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'e':
+			o->exports = optarg;
+			break;
+		case 's':
+			o->statedir = optarg;
+			break;
+		case 'p':
+		case 'm':
+			if (parse_port(optarg, ch == 'p' ? &o->nfs_port :
+			    &o->mount_port) == -1) {
+				fprintf(stderr, "nfsd: -%c %s: not a port\n",
+				    ch, optarg);
+				exit(2);
+			}
+			break;
+		case 'b':
+			o->bind = optarg;
+			break;
+		case 'N':
+			o->no_rpcbind = true;
+			break;
+		case 't':
+			o->check_only = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+/* nfsd -t: like nginx -t, check the file and say so. */
+static int
+check_exports(const char *file)
+{
+	struct export_table *t;
+	char err[512];
+
+	if (export_parse_file(file, &t, err, sizeof(err)) == -1) {
+		fprintf(stderr, "nfsd: %s\n", err);
+		fprintf(stderr, "nfsd: %s: test failed\n", file);
+		return 1;
+	}
+	printf("nfsd: %s: syntax is ok, %zu exports\n", file, t->nexports);
+	export_table_free(&t);
+	return 0;
+}
+
+static int
+statedir_prepare(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("state directory %s", dir);
+		return -1;
+	}
+	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		log_warnx("state directory %s: not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rpcbind_unset_all(void)
+{
+	size_t i;
+
+	rpcbind_unset(NFS_PROGRAM_NUM, NFS_VERS);
+	for (i = 0; i < NMOUNT_VERS; i++)
+		rpcbind_unset(MOUNT_PROGRAM_NUM, mount_vers[i]);
+}
+
+/* Register NFS on the NFS port's sockets, MOUNT on the MOUNT port's. */
+static int
+rpcbind_register(struct rpc_server *srv, const struct options *o)
+{
+	const struct rpc_listener *ls;
+	size_t n, i, v;
+	char err[256];
+
+	if (rpcbind_check(err, sizeof(err)) == -1) {
+		log_error("%s; start rpcbind, or run with -N", err);
+		return -1;
+	}
+	rpcbind_unset_all();	/* stale entries of an earlier run */
+	n = rpc_server_listeners(srv, &ls);
+	for (i = 0; i < n; i++) {
+		if (ls[i].port == o->nfs_port &&
+		    rpcbind_set(NFS_PROGRAM_NUM, NFS_VERS, &ls[i]) == -1)
+			goto fail;
+		for (v = 0; v < NMOUNT_VERS && ls[i].port == o->mount_port;
+		    v++)
+			if (rpcbind_set(MOUNT_PROGRAM_NUM, mount_vers[v],
+			    &ls[i]) == -1)
+				goto fail;
+	}
+	return 0;
+fail:
+	rpcbind_unset_all();
+	return -1;
+}
+
+static int
+pidfile_write(const char *dir)
+{
+	char path[4096], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NFSD_PIDFILE);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		log_warn("%s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+pidfile_remove(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NFSD_PIDFILE);
+	(void)unlink(path);
+}
+
+struct sigctx {
+	struct rpc_server	*srv;
+	struct nfsd		*d;
+};
+
+static void
+on_signal(int fd, void *arg)
+{
+	struct sigctx *s = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: re-reading %s", s->d->exports_file);
+			(void)nfsd_exports_reload(s->d);
+		} else {
+			log_info("signal %u: shutting down", si.ssi_signo);
+			rpc_server_stop(s->srv);
+		}
+	}
+}
+
+/* Block the signals in every thread; the loop reads them from a fd. */
+static int
+signals_setup(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static struct rpc_server *
+server_start(struct nfsd *d, const struct options *o)
+{
+	static struct rpc_prog table[2];
+	struct rpc_server_config cfg = {
+		.max_record = RPC_MAX_RECORD,
+		.nworkers = RPC_WORKERS_DEFAULT,
+		.max_conns = RPC_MAX_CONNS_DEFAULT,
+	};
+	struct rpc_server *srv;
+
+	table[0] = nfs_program;
+	table[1] = mount_program;
+	if ((srv = rpc_server_create(table, 2, d, &cfg)) == NULL) {
+		log_warn("server");
+		return NULL;
+	}
+	if (rpc_server_listen(srv, o->bind, o->nfs_port) == -1 ||
+	    (o->mount_port != o->nfs_port &&
+	    rpc_server_listen(srv, o->bind, o->mount_port) == -1)) {
+		rpc_server_free(&srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct nfsd d;
+	struct rpc_server *srv;
+	struct sigctx sc;
+	int sfd, rc;
+
+	parse_args(argc, argv, &o);
+	if (o.check_only)
+		return check_exports(o.exports);
+	log_init("nfsd", true, o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+
+	memset(&d, 0, sizeof(d));
+	d.exports_file = o.exports;
+	d.statedir = o.statedir;
+	if (nfsd_exports_load(&d) == -1 || statedir_prepare(o.statedir) == -1 ||
+	    handle_key_load(o.statedir, &d.key) == -1 ||
+	    (d.mounts = mountlist_open(o.statedir)) == NULL)
+		return 1;
+	if ((srv = server_start(&d, &o)) == NULL)
+		return 1;
+	if (!o.no_rpcbind && rpcbind_register(srv, &o) == -1)
+		return 1;
+	if (o.no_rpcbind)
+		log_info("not registering with rpcbind: NFS on port %u, "
+		    "MOUNT on port %u (tcp and udp)", o.nfs_port,
+		    o.mount_port);
+	if (!o.foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init("nfsd", false,
+		    o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	}
+	(void)pidfile_write(o.statedir);
+	if ((sfd = signals_setup()) == -1)
+		fatal("signals");
+	sc.srv = srv;
+	sc.d = &d;
+	if (rpc_server_watch(srv, sfd, on_signal, &sc) == -1)
+		fatal("watch signals");
+	log_info("ready: NFS v3 on port %u, MOUNT v1-3 on port %u",
+	    o.nfs_port, o.mount_port);
+
+	rc = rpc_server_run(srv) == 0 ? 0 : 1;
+
+	if (!o.no_rpcbind)
+		rpcbind_unset_all();
+	pidfile_remove(o.statedir);
+	rpc_server_free(&srv);
+	close(sfd);
+	mountlist_close(&d.mounts);
+	nfsd_exports_free(&d);
+	log_info("stopped");
+	return rc;
+}

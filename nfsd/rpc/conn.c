@@ -1,0 +1,279 @@
+/*
+ * conn.c - one TCP connection: reads fragments into records and hands
+ * each complete call to the workers; queues replies that the socket
+ * cannot take at once.  The loop thread owns reading and closing; any
+ * thread may send.  The descriptor is closed only when the last
+ * reference (the loop's or a job's) is released.
+ */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+
+struct conn *
+conn_new(struct rpc_server *srv, int fd, const struct sockaddr_storage *peer,
+    socklen_t peerlen)
+{
+	struct conn *c;
+	struct epoll_event ev;
+	int one = 1;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->src.kind = SRC_CONN;
+	c->srv = srv;
+	c->fd = fd;
+	atomic_init(&c->refs, 1);
+	pthread_mutex_init(&c->lock, NULL);
+	rec_init(&c->rec, srv->cfg.max_record);
+	c->peer = *peer;
+	c->peerlen = peerlen;
+	addr_format((const struct sockaddr *)peer, c->name, sizeof(c->name));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	c->events = EPOLLIN | EPOLLRDHUP;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = c->events;
+	ev.data.ptr = &c->src;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_warn("epoll_ctl add %s", c->name);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
+	atomic_fetch_add(&srv->nconns, 1);
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	return c;
+}
+
+void
+conn_hold(struct conn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+void
+conn_release(struct conn *c)
+{
+	struct outbuf *o;
+
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	while ((o = c->outq) != NULL) {
+		c->outq = o->next;
+		free(o);
+	}
+	rec_free(&c->rec);
+	close(c->fd);
+	atomic_fetch_sub(&c->srv->nconns, 1);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Any thread: stop the connection; the loop notices and closes it. */
+void
+conn_abort(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->dead) {
+		c->dead = true;
+		(void)shutdown(c->fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Loop thread only: forget the connection and drop the loop's ref. */
+void
+conn_close(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->dead = true;
+	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	(void)shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	log_debug("%s: connection closed", c->name);
+	conn_release(c);
+}
+
+static void
+conn_submit(struct conn *c)
+{
+	struct job *job;
+
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		log_warn("%s: dropping a call", c->name);
+		free(rec_take(&c->rec, &(size_t){0}));
+		return;
+	}
+	job->rec = rec_take(&c->rec, &job->len);
+	job->conn = c;
+	job->peer = c->peer;
+	job->peerlen = c->peerlen;
+	conn_hold(c);
+	job_submit(c->srv, job);
+}
+
+/* Feed what was read to the reassembler; false when the conn must go. */
+static bool
+conn_consume(struct conn *c, const uint8_t *buf, size_t n)
+{
+	size_t off = 0, used;
+
+	while (off < n) {
+		switch (rec_feed(&c->rec, buf + off, n - off, &used)) {
+		case REC_DONE:
+			conn_submit(c);
+			break;
+		case REC_TOOBIG:
+			log_warnx("%s: record over %zu bytes, closing",
+			    c->name, c->rec.max);
+			return false;
+		case REC_AGAIN:
+			break;
+		}
+		off += used;
+	}
+	return true;
+}
+
+void
+conn_readable(struct conn *c)
+{
+	uint8_t buf[SERVER_READ_CHUNK];
+	ssize_t n;
+	int round;
+
+	/* A bounded number of reads, so one busy peer cannot starve others. */
+	for (round = 0; round < SERVER_READ_ROUNDS; round++) {
+		n = read(c->fd, buf, sizeof(buf));
+		if (n > 0) {
+			if (!conn_consume(c, buf, (size_t)n))
+				goto close;
+			if ((size_t)n < sizeof(buf))
+				return;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n == -1 && errno != ECONNRESET)
+			log_warn("%s: read", c->name);
+		else if (rec_partial(&c->rec))
+			log_info("%s: closed inside a record", c->name);
+		goto close;
+	}
+	return;
+close:
+	conn_close(c);
+}
+
+/* Send what the queue holds; caller holds c->lock.  -1 on error. */
+static int
+conn_flush_locked(struct conn *c)
+{
+	struct outbuf *o;
+	ssize_t n;
+
+	while ((o = c->outq) != NULL) {
+		n = send(c->fd, o->data + o->off, o->len - o->off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1)
+			return errno == EAGAIN || errno == EINTR ? 0 : -1;
+		o->off += (size_t)n;
+		if (o->off < o->len)
+			return 0;
+		c->outq = o->next;
+		free(o);
+	}
+	c->outq_tail = NULL;
+	return 0;
+}
+
+static void
+conn_want_write(struct conn *c, bool on)
+{
+	struct epoll_event ev;
+	uint32_t want = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+
+	if (c->events == want)
+		return;
+	c->events = want;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = &c->src;
+	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+static int
+conn_queue_locked(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct outbuf *o;
+
+	if ((o = malloc(sizeof(*o) + len)) == NULL)
+		return -1;
+	o->next = NULL;
+	o->len = len;
+	o->off = 0;
+	memcpy(o->data, buf, len);
+	if (c->outq_tail != NULL)
+		c->outq_tail->next = o;
+	else
+		c->outq = o;
+	c->outq_tail = o;
+	return 0;
+}
+
+void
+conn_send(struct conn *c, const uint8_t *buf, size_t len)
+{
+	ssize_t n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->dead)
+		goto out;
+	if (c->outq == NULL) {
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			goto fail;
+		if (n == -1)
+			n = 0;
+		if ((size_t)n == len)
+			goto out;
+	}
+	if (conn_queue_locked(c, buf + n, len - (size_t)n) == -1)
+		goto fail;
+	conn_want_write(c, true);
+	goto out;
+fail:
+	log_warn("%s: send", c->name);
+	c->dead = true;
+	(void)shutdown(c->fd, SHUT_RDWR);
+out:
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+conn_writable(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (conn_flush_locked(c) == -1) {
+		c->dead = true;
+		(void)shutdown(c->fd, SHUT_RDWR);
+	} else if (c->outq == NULL)
+		conn_want_write(c, false);
+	pthread_mutex_unlock(&c->lock);
+}

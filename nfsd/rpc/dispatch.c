@@ -1,0 +1,187 @@
+/*
+ * dispatch.c - from a call record to a reply: decode the call header,
+ * find program, version and procedure, check the credential flavor,
+ * decode the arguments, run the handler and encode its results.
+ * Every RPC-level error of RFC 5531 section 9 is answered here.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+#include "svc.h"
+
+static const struct rpc_prog *
+find_prog(const struct rpc_prog *progs, size_t nprogs, uint32_t prog)
+{
+	size_t i;
+
+	for (i = 0; i < nprogs; i++)
+		if (progs[i].prog == prog)
+			return &progs[i];
+	return NULL;
+}
+
+static const struct rpc_vers *
+find_vers(const struct rpc_prog *p, uint32_t vers)
+{
+	size_t i;
+
+	for (i = 0; i < p->nvers; i++)
+		if (p->vers[i].vers == vers)
+			return &p->vers[i];
+	return NULL;
+}
+
+static const struct rpc_proc *
+find_proc(const struct rpc_vers *v, uint32_t proc)
+{
+	if (proc >= v->nprocs || v->procs[proc].handler == NULL)
+		return NULL;
+	return &v->procs[proc];
+}
+
+/* AUTH_NONE and AUTH_SYS are served; AUTH_SYS where the proc needs it. */
+static bool
+flavor_ok(const struct rpc_proc *proc, uint32_t flavor)
+{
+	if (flavor == RPC_AUTH_SYS)
+		return true;
+	return flavor == RPC_AUTH_NONE &&
+	    (proc->flags & RPC_PROC_AUTH_SYS) == 0;
+}
+
+static enum rpc_disp
+reply_error(struct rpc_req *req, enum rpc_status st, uint8_t *out,
+    size_t *outlen)
+{
+	uint32_t xid = req->hdr.xid;
+
+	switch (st) {
+	case RPC_ERR_GARBAGE:
+		*outlen = rpc_reply_accepted(out, xid, ACC_GARBAGE_ARGS);
+		break;
+	case RPC_ERR_TOOWEAK:
+		*outlen = rpc_reply_auth_error(out, xid, RPC_AUTH_TOOWEAK);
+		break;
+	case RPC_DROP:
+		return RPC_DISP_DROP;
+	default:
+		*outlen = rpc_reply_accepted(out, xid, ACC_SYSTEM_ERR);
+		break;
+	}
+	return RPC_DISP_REPLY;
+}
+
+/* Decode args, call the handler, encode the results after the header. */
+static enum rpc_disp
+run_proc(const struct rpc_proc *proc, struct rpc_req *req,
+    const uint8_t *rec, size_t len, uint8_t *out, size_t outcap,
+    size_t *outlen)
+{
+	enum rpc_status st;
+	XDR xdrs;
+	void *args, *res;
+	size_t hlen;
+	bool encoded;
+
+	args = rpc_alloc(req, proc->args_size);
+	res = rpc_alloc(req, proc->res_size);
+	if (args == NULL || res == NULL)
+		return reply_error(req, RPC_ERR_SYSTEM, out, outlen);
+
+	xdrmem_create(&xdrs, (char *)(uintptr_t)(rec + req->hdr.args_off),
+	    (u_int)(len - req->hdr.args_off), XDR_DECODE);
+	if (!proc->xdr_args(&xdrs, args)) {
+		xdr_free(proc->xdr_args, args);
+		return reply_error(req, RPC_ERR_GARBAGE, out, outlen);
+	}
+	st = proc->handler(req, args, res);
+	xdr_free(proc->xdr_args, args);
+	if (st != RPC_OK)
+		return reply_error(req, st, out, outlen);
+
+	hlen = rpc_reply_accepted(out, req->hdr.xid, ACC_SUCCESS);
+	xdrmem_create(&xdrs, (char *)out + hlen, (u_int)(outcap - hlen),
+	    XDR_ENCODE);
+	encoded = proc->xdr_res(&xdrs, res);
+	if (!encoded) {
+		log_warnx("%s: reply does not fit %zu bytes", proc->name,
+		    outcap);
+		return reply_error(req, RPC_ERR_SYSTEM, out, outlen);
+	}
+	*outlen = hlen + xdr_getpos(&xdrs);
+	return RPC_DISP_REPLY;
+}
+
+enum rpc_disp
+rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
+    struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,
+    size_t outcap, size_t *outlen)
+{
+	const struct rpc_prog *prog;
+	const struct rpc_vers *vers;
+	const struct rpc_proc *proc;
+	struct rpc_call_hdr *h = &req->hdr;
+
+	switch (rpc_call_decode(rec, len, h)) {
+	case RPC_DECODE_OK:
+		break;
+	case RPC_DECODE_MISMATCH:
+		*outlen = rpc_reply_rpc_mismatch(out, h->xid);
+		return RPC_DISP_REPLY;
+	case RPC_DECODE_AUTH:
+		*outlen = rpc_reply_auth_error(out, h->xid, h->auth_stat);
+		return RPC_DISP_REPLY;
+	default:
+		return RPC_DISP_CLOSE;
+	}
+	if ((prog = find_prog(progs, nprogs, h->prog)) == NULL) {
+		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROG_UNAVAIL);
+		return RPC_DISP_REPLY;
+	}
+	if ((vers = find_vers(prog, h->vers)) == NULL) {
+		*outlen = rpc_reply_prog_mismatch(out, h->xid,
+		    prog->vers[0].vers, prog->vers[prog->nvers - 1].vers);
+		return RPC_DISP_REPLY;
+	}
+	if ((proc = find_proc(vers, h->proc)) == NULL) {
+		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROC_UNAVAIL);
+		return RPC_DISP_REPLY;
+	}
+	if (!flavor_ok(proc, h->cred_flavor)) {
+		*outlen = rpc_reply_auth_error(out, h->xid, RPC_AUTH_TOOWEAK);
+		return RPC_DISP_REPLY;
+	}
+	return run_proc(proc, req, rec, len, out, outcap, outlen);
+}
+
+void *
+rpc_alloc(struct rpc_req *req, size_t size)
+{
+	return arena_alloc(req->arena, size);
+}
+
+char *
+rpc_strdup(struct rpc_req *req, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p;
+
+	if ((p = rpc_alloc(req, n)) != NULL)
+		memcpy(p, s, n);
+	return p;
+}
+
+uint16_t
+rpc_peer_port(const struct rpc_req *req)
+{
+	const struct sockaddr *sa = req->peer;
+
+	if (sa->sa_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return 0;
+}

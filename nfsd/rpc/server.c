@@ -1,0 +1,388 @@
+/*
+ * server.c - the RPC server: TCP and UDP listeners, the epoll loop
+ * that accepts connections and reads calls, and its lifetime.
+ * Procedures run on the workers (worker.c), never on the loop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+
+#define LOOP_EVENTS	128
+#define LOOP_TICK_MS	1000
+#define ACCEPT_BURST	64
+
+void
+addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+	const void *a;
+	unsigned port;
+
+	if (sa->sa_family == AF_INET) {
+		a = &((const struct sockaddr_in *)sa)->sin_addr;
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	} else {
+		snprintf(buf, len, "(family %d)", sa->sa_family);
+		return;
+	}
+	if (inet_ntop(sa->sa_family, a, host, sizeof(host)) == NULL)
+		snprintf(host, sizeof(host), "?");
+	if (sa->sa_family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", host, port);
+	else
+		snprintf(buf, len, "%s:%u", host, port);
+}
+
+struct rpc_server *
+rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
+    const struct rpc_server_config *cfg)
+{
+	struct rpc_server *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	srv->progs = progs;
+	srv->nprogs = nprogs;
+	srv->ctx = ctx;
+	srv->cfg = *cfg;
+	atomic_init(&srv->quit, false);
+	atomic_init(&srv->nconns, 0);
+	pthread_mutex_init(&srv->qlock, NULL);
+	pthread_cond_init(&srv->qcond, NULL);
+	if ((srv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+static int
+loop_add(struct rpc_server *srv, int fd, struct src *src)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = src;
+	return epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Ask for the destination address of each datagram, to reply from it. */
+static int
+udp_want_pktinfo(int fd, int family)
+{
+	int one = 1;
+
+	if (family == AF_INET)
+		return setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one,
+		    sizeof(one));
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+	    sizeof(one));
+}
+
+static int
+listen_one(struct rpc_server *srv, const struct sockaddr *sa,
+    socklen_t salen, int type)
+{
+	struct listen_src *ls;
+	char name[80];
+	int fd, one = 1;
+
+	if (srv->nlisteners == SERVER_MAX_LISTENERS) {
+		log_warnx("too many listening sockets");
+		return -1;
+	}
+	addr_format(sa, name, sizeof(name));
+	fd = socket(sa->sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(fd, sa, salen) == -1 ||
+	    (type == SOCK_STREAM && listen(fd, SOMAXCONN) == -1) ||
+	    (type == SOCK_DGRAM && udp_want_pktinfo(fd, sa->sa_family) == -1))
+		goto fail;
+
+	ls = &srv->listeners[srv->nlisteners];
+	ls->src.kind = type == SOCK_STREAM ? SRC_TCP_LISTEN : SRC_UDP;
+	ls->l.fd = fd;
+	ls->l.type = type;
+	ls->l.family = sa->sa_family;
+	ls->l.addrlen = sizeof(ls->l.addr);
+	if (getsockname(fd, (struct sockaddr *)&ls->l.addr,
+	    &ls->l.addrlen) == -1)
+		goto fail;
+	ls->l.port = sa->sa_family == AF_INET ?
+	    ntohs(((struct sockaddr_in *)&ls->l.addr)->sin_port) :
+	    ntohs(((struct sockaddr_in6 *)&ls->l.addr)->sin6_port);
+	if (loop_add(srv, fd, &ls->src) == -1)
+		goto fail;
+	srv->pub[srv->nlisteners] = ls->l;
+	srv->nlisteners++;
+	log_debug("listening on %s %s", name,
+	    type == SOCK_STREAM ? "tcp" : "udp");
+	return 0;
+fail:
+	log_warn("cannot listen on %s %s", name,
+	    type == SOCK_STREAM ? "tcp" : "udp");
+	close(fd);
+	return -1;
+}
+
+static int
+listen_addr(struct rpc_server *srv, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	if (listen_one(srv, sa, salen, SOCK_STREAM) == -1 ||
+	    listen_one(srv, sa, salen, SOCK_DGRAM) == -1)
+		return -1;
+	return 0;
+}
+
+int
+rpc_server_listen(struct rpc_server *srv, const char *addr, uint16_t port)
+{
+	struct addrinfo hints, *res;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+	char portstr[8];
+	int err, fd;
+
+	if (addr != NULL) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+		hints.ai_socktype = SOCK_STREAM;
+		snprintf(portstr, sizeof(portstr), "%u", port);
+		if ((err = getaddrinfo(addr, portstr, &hints, &res)) != 0) {
+			log_warnx("bind address %s: %s", addr,
+			    gai_strerror(err));
+			return -1;
+		}
+		err = listen_addr(srv, res->ai_addr, res->ai_addrlen);
+		freeaddrinfo(res);
+		return err;
+	}
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	if (listen_addr(srv, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		return -1;
+	/* IPv6 as well, when this host has it. */
+	if ((fd = socket(AF_INET6, SOCK_DGRAM, 0)) == -1) {
+		log_info("no IPv6 here, serving IPv4 only");
+		return 0;
+	}
+	close(fd);
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	sin6.sin6_addr = in6addr_any;
+	return listen_addr(srv, (struct sockaddr *)&sin6, sizeof(sin6));
+}
+
+size_t
+rpc_server_listeners(const struct rpc_server *srv,
+    const struct rpc_listener **out)
+{
+	*out = srv->pub;
+	return srv->nlisteners;
+}
+
+int
+rpc_server_watch(struct rpc_server *srv, int fd, rpc_fd_cb cb, void *arg)
+{
+	struct watch_src *w;
+
+	if (srv->nwatch == SERVER_MAX_WATCH)
+		return -1;
+	w = &srv->watch[srv->nwatch];
+	w->src.kind = SRC_WATCH;
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	if (loop_add(srv, fd, &w->src) == -1)
+		return -1;
+	srv->nwatch++;
+	return 0;
+}
+
+static void
+tcp_accept(struct rpc_server *srv, struct listen_src *ls)
+{
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	char name[80];
+	int fd, i;
+
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		peerlen = sizeof(peer);
+		fd = accept4(ls->l.fd, (struct sockaddr *)&peer, &peerlen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if (atomic_load(&srv->nconns) >= srv->cfg.max_conns) {
+			addr_format((struct sockaddr *)&peer, name,
+			    sizeof(name));
+			log_warnx("%s: refused, %zu connections already",
+			    name, srv->cfg.max_conns);
+			close(fd);
+			continue;
+		}
+		if (conn_new(srv, fd, &peer, peerlen) == NULL)
+			close(fd);
+	}
+}
+
+/* Where a datagram was sent to, from its IP_PKTINFO/IPV6_PKTINFO. */
+static void
+udp_local(struct job *job, struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			memcpy(&job->local.v4, CMSG_DATA(cm),
+			    sizeof(job->local.v4));
+			job->has_local = true;
+		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			memcpy(&job->local.v6, CMSG_DATA(cm),
+			    sizeof(job->local.v6));
+			job->has_local = true;
+		}
+	}
+}
+
+static void
+udp_readable(struct rpc_server *srv, struct listen_src *ls)
+{
+	static uint8_t buf[RPC_UDP_MAX + 1];	/* loop thread only */
+	char ctl[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg;
+	struct job *job;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < SERVER_UDP_BURST; i++) {
+		if ((job = calloc(1, sizeof(*job))) == NULL)
+			return;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &job->peer;
+		msg.msg_namelen = sizeof(job->peer);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		n = recvmsg(ls->l.fd, &msg, MSG_DONTWAIT);
+		if (n == -1 || (size_t)n > RPC_UDP_MAX ||
+		    (msg.msg_flags & MSG_TRUNC) != 0 ||
+		    (job->rec = malloc((size_t)n + 1)) == NULL) {
+			free(job);
+			if (n == -1)
+				return;
+			continue;
+		}
+		memcpy(job->rec, buf, (size_t)n);
+		job->len = (size_t)n;
+		job->peerlen = msg.msg_namelen;
+		job->udp = ls;
+		udp_local(job, &msg);
+		job_submit(srv, job);
+	}
+}
+
+static void
+loop_event(struct rpc_server *srv, struct epoll_event *ev)
+{
+	struct src *src = ev->data.ptr;
+	struct conn *c;
+	struct watch_src *w;
+
+	switch (src->kind) {
+	case SRC_TCP_LISTEN:
+		tcp_accept(srv, (struct listen_src *)src);
+		break;
+	case SRC_UDP:
+		udp_readable(srv, (struct listen_src *)src);
+		break;
+	case SRC_CONN:
+		c = (struct conn *)src;
+		if (ev->events & EPOLLOUT)
+			conn_writable(c);
+		if (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			conn_readable(c);
+		break;
+	case SRC_WATCH:
+		w = (struct watch_src *)src;
+		w->cb(w->fd, w->arg);
+		break;
+	}
+}
+
+int
+rpc_server_run(struct rpc_server *srv)
+{
+	struct epoll_event events[LOOP_EVENTS];
+	int n, i;
+
+	if (workers_start(srv) == -1) {
+		log_warn("cannot start workers");
+		workers_stop(srv);
+		return -1;
+	}
+	while (!atomic_load(&srv->quit)) {
+		n = epoll_wait(srv->epfd, events, LOOP_EVENTS, LOOP_TICK_MS);
+		if (n == -1 && errno != EINTR) {
+			log_warn("epoll_wait");
+			break;
+		}
+		for (i = 0; i < n; i++)
+			loop_event(srv, &events[i]);
+	}
+	workers_stop(srv);
+	return 0;
+}
+
+void
+rpc_server_stop(struct rpc_server *srv)
+{
+	atomic_store(&srv->quit, true);
+}
+
+void
+rpc_server_free(struct rpc_server **srvp)
+{
+	struct rpc_server *srv = *srvp;
+	size_t i;
+
+	if (srv == NULL)
+		return;
+	while (srv->conns != NULL)
+		conn_close(srv->conns);
+	for (i = 0; i < srv->nlisteners; i++)
+		close(srv->listeners[i].l.fd);
+	close(srv->epfd);
+	pthread_mutex_destroy(&srv->qlock);
+	pthread_cond_destroy(&srv->qcond);
+	free(srv);
+	*srvp = NULL;
+}

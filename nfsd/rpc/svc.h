@@ -1,0 +1,133 @@
+/*
+ * svc.h - the RPC service interface between the transport and the
+ * programs it serves (MOUNT, NFS): program/version/procedure tables,
+ * the request a handler sees, and the server object.
+ */
+#ifndef RPC_SVC_H
+#define RPC_SVC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <rpc/rpc.h>
+
+#include "msg.h"
+
+#define RPC_MAX_PAYLOAD		(1024 * 1024)	/* largest READ/WRITE data */
+#define RPC_MAX_RECORD		(RPC_MAX_PAYLOAD + 8192)
+#define RPC_UDP_MAX		65507		/* IPv4 datagram payload */
+#define RPC_WORKERS_DEFAULT	8
+#define RPC_MAX_CONNS_DEFAULT	1024
+
+enum rpc_transport {
+	RPC_TCP,
+	RPC_UDP,
+};
+
+/* A handler's verdict: reply with the results, or an RPC-level error. */
+enum rpc_status {
+	RPC_OK = 0,		/* encode res as the SUCCESS body */
+	RPC_ERR_SYSTEM,		/* SYSTEM_ERR, no body */
+	RPC_ERR_GARBAGE,	/* GARBAGE_ARGS, no body */
+	RPC_ERR_TOOWEAK,	/* AUTH_ERROR AUTH_TOOWEAK */
+	RPC_DROP,		/* send nothing */
+};
+
+struct rpc_req;
+typedef enum rpc_status (*rpc_handler)(struct rpc_req *req, void *args,
+	    void *res);
+
+#define RPC_PROC_AUTH_SYS	0x1	/* AUTH_SYS required */
+
+struct rpc_proc {
+	const char	*name;
+	rpc_handler	 handler;	/* NULL: PROC_UNAVAIL */
+	xdrproc_t	 xdr_args;
+	size_t		 args_size;
+	xdrproc_t	 xdr_res;
+	size_t		 res_size;
+	unsigned	 flags;
+};
+
+struct rpc_vers {
+	uint32_t		 vers;
+	const struct rpc_proc	*procs;
+	uint32_t		 nprocs;
+};
+
+struct rpc_prog {
+	uint32_t		 prog;
+	const char		*name;
+	const struct rpc_vers	*vers;		/* ascending */
+	size_t			 nvers;
+};
+
+/* One call being served. */
+struct rpc_req {
+	struct rpc_call_hdr	 hdr;
+	enum rpc_transport	 transport;
+	const struct sockaddr	*peer;
+	socklen_t		 peerlen;
+	void			*ctx;		/* the daemon's state */
+	struct arena		*arena;		/* results live here */
+};
+
+/* What the dispatcher decided about a record. */
+enum rpc_disp {
+	RPC_DISP_REPLY,		/* out holds a reply of *outlen bytes */
+	RPC_DISP_DROP,		/* nothing to send */
+	RPC_DISP_CLOSE,		/* garbage: close the connection */
+};
+
+enum rpc_disp rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
+	    struct rpc_req *req, const uint8_t *rec, size_t len,
+	    uint8_t *out, size_t outcap, size_t *outlen);
+
+/* Memory for one request's results, released all at once. */
+void	*rpc_alloc(struct rpc_req *req, size_t size);
+char	*rpc_strdup(struct rpc_req *req, const char *s);
+
+/* Port of the peer, in host order. */
+uint16_t rpc_peer_port(const struct rpc_req *req);
+
+/* The server: listeners, an epoll loop and a pool of workers. */
+struct rpc_server;
+
+struct rpc_listener {
+	int			fd;
+	int			type;		/* SOCK_STREAM, SOCK_DGRAM */
+	int			family;
+	uint16_t		port;
+	struct sockaddr_storage	addr;
+	socklen_t		addrlen;
+};
+
+struct rpc_server_config {
+	size_t		max_record;
+	int		nworkers;
+	size_t		max_conns;
+};
+
+typedef void (*rpc_fd_cb)(int fd, void *arg);
+
+struct rpc_server *rpc_server_create(const struct rpc_prog *progs,
+	    size_t nprogs, void *ctx, const struct rpc_server_config *cfg);
+/*
+ * Listen on TCP and UDP at port: on addr, or on every IPv4 and IPv6
+ * address when addr is NULL (IPv6 is skipped when the host has none).
+ */
+int	rpc_server_listen(struct rpc_server *srv, const char *addr,
+	    uint16_t port);
+size_t	rpc_server_listeners(const struct rpc_server *srv,
+	    const struct rpc_listener **out);
+/* Watch another descriptor (a signalfd, say) from the loop. */
+int	rpc_server_watch(struct rpc_server *srv, int fd, rpc_fd_cb cb,
+	    void *arg);
+/* Start the workers, then run the loop until rpc_server_stop. */
+int	rpc_server_run(struct rpc_server *srv);
+void	rpc_server_stop(struct rpc_server *srv);
+void	rpc_server_free(struct rpc_server **srv);
+
+#endif

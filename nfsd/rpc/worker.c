@@ -1,0 +1,206 @@
+/*
+ * worker.c - the pool of worker threads: each takes a call off the
+ * queue, dispatches it, and sends the reply itself (TCP through the
+ * connection, UDP from the address the call arrived at).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "arena.h"
+#include "log.h"
+#include "server.h"
+
+struct worker {
+	struct rpc_server	*srv;
+	struct arena		 arena;
+	uint8_t			*out;		/* mark + reply */
+	size_t			 outcap;
+};
+
+void
+job_submit(struct rpc_server *srv, struct job *job)
+{
+	pthread_mutex_lock(&srv->qlock);
+	if (srv->qtail != NULL)
+		srv->qtail->next = job;
+	else
+		srv->qhead = job;
+	srv->qtail = job;
+	pthread_cond_signal(&srv->qcond);
+	pthread_mutex_unlock(&srv->qlock);
+}
+
+void
+job_free(struct job *job)
+{
+	if (job->conn != NULL)
+		conn_release(job->conn);
+	free(job->rec);
+	free(job);
+}
+
+static struct job *
+job_next(struct rpc_server *srv)
+{
+	struct job *job;
+
+	pthread_mutex_lock(&srv->qlock);
+	while (srv->qhead == NULL && !srv->stopping)
+		pthread_cond_wait(&srv->qcond, &srv->qlock);
+	if ((job = srv->qhead) != NULL) {
+		srv->qhead = job->next;
+		if (srv->qhead == NULL)
+			srv->qtail = NULL;
+	}
+	pthread_mutex_unlock(&srv->qlock);
+	return job;
+}
+
+/* Reply to a datagram from the address it was sent to. */
+static void
+udp_send(const struct job *job, const uint8_t *buf, size_t len)
+{
+	union {
+		struct cmsghdr	align;
+		char		buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_name = (void *)(uintptr_t)&job->peer;
+	msg.msg_namelen = job->peerlen;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (job->has_local) {
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		cm = (struct cmsghdr *)ctl.buf;
+		if (job->udp->l.family == AF_INET) {
+			struct in_pktinfo pi;
+
+			memset(&pi, 0, sizeof(pi));
+			pi.ipi_spec_dst = job->local.v4.ipi_addr;
+			msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+			cm->cmsg_level = IPPROTO_IP;
+			cm->cmsg_type = IP_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		} else {
+			msg.msg_controllen = CMSG_SPACE(sizeof(job->local.v6));
+			cm->cmsg_level = IPPROTO_IPV6;
+			cm->cmsg_type = IPV6_PKTINFO;
+			cm->cmsg_len = CMSG_LEN(sizeof(job->local.v6));
+			memcpy(CMSG_DATA(cm), &job->local.v6,
+			    sizeof(job->local.v6));
+		}
+	}
+	if (sendmsg(job->udp->l.fd, &msg, MSG_DONTWAIT) == -1 &&
+	    errno != EAGAIN)
+		log_warn("udp sendmsg");
+}
+
+static void
+job_run(struct worker *w, struct job *job)
+{
+	struct rpc_server *srv = w->srv;
+	struct rpc_req req;
+	enum rpc_disp disp;
+	size_t outlen = 0, cap;
+
+	memset(&req, 0, sizeof(req));
+	req.transport = job->conn != NULL ? RPC_TCP : RPC_UDP;
+	req.peer = (const struct sockaddr *)&job->peer;
+	req.peerlen = job->peerlen;
+	req.ctx = srv->ctx;
+	req.arena = &w->arena;
+
+	cap = req.transport == RPC_TCP ? w->outcap - REC_MARK_SIZE :
+	    RPC_UDP_MAX;
+	disp = rpc_dispatch(srv->progs, srv->nprogs, &req, job->rec,
+	    job->len, w->out + REC_MARK_SIZE, cap, &outlen);
+	if (disp == RPC_DISP_REPLY && job->conn != NULL) {
+		rec_mark(w->out, outlen);
+		conn_send(job->conn, w->out, outlen + REC_MARK_SIZE);
+	} else if (disp == RPC_DISP_REPLY)
+		udp_send(job, w->out + REC_MARK_SIZE, outlen);
+	else if (disp == RPC_DISP_CLOSE && job->conn != NULL) {
+		log_info("%s: not an RPC call, closing", job->conn->name);
+		conn_abort(job->conn);
+	}
+	arena_reset(&w->arena);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct job *job;
+
+	while ((job = job_next(w->srv)) != NULL) {
+		job_run(w, job);
+		job_free(job);
+	}
+	arena_free(&w->arena);
+	free(w->out);
+	free(w);
+	return NULL;
+}
+
+int
+workers_start(struct rpc_server *srv)
+{
+	struct worker *w;
+	int i, err;
+
+	srv->workers = calloc((size_t)srv->cfg.nworkers, sizeof(pthread_t));
+	if (srv->workers == NULL)
+		return -1;
+	for (i = 0; i < srv->cfg.nworkers; i++) {
+		if ((w = calloc(1, sizeof(*w))) == NULL)
+			return -1;
+		w->srv = srv;
+		w->outcap = srv->cfg.max_record + REC_MARK_SIZE;
+		if ((w->out = malloc(w->outcap)) == NULL ||
+		    arena_init(&w->arena) == -1) {
+			free(w->out);
+			free(w);
+			return -1;
+		}
+		err = pthread_create(&srv->workers[i], NULL, worker_main, w);
+		if (err != 0) {
+			errno = err;
+			arena_free(&w->arena);
+			free(w->out);
+			free(w);
+			return -1;
+		}
+		srv->nworkers++;
+	}
+	return 0;
+}
+
+void
+workers_stop(struct rpc_server *srv)
+{
+	struct job *job;
+	int i;
+
+	pthread_mutex_lock(&srv->qlock);
+	srv->stopping = true;
+	pthread_cond_broadcast(&srv->qcond);
+	pthread_mutex_unlock(&srv->qlock);
+	for (i = 0; i < srv->nworkers; i++)
+		pthread_join(srv->workers[i], NULL);
+	srv->nworkers = 0;
+	free(srv->workers);
+	srv->workers = NULL;
+	while ((job = srv->qhead) != NULL) {
+		srv->qhead = job->next;
+		job_free(job);
+	}
+	srv->qtail = NULL;
+}

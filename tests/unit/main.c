@@ -1,0 +1,55 @@
+/*
+ * main.c - the unit-test runner: every suite, CUnit's basic interface.
+ * Exit status is non-zero when any test failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <CUnit/Basic.h>
+
+#include "log.h"
+#include "unit.h"
+
+int
+unit_add_suite(const char *name, const struct unit_test *tests)
+{
+	CU_pSuite s;
+
+	if ((s = CU_add_suite(name, NULL, NULL)) == NULL)
+		return -1;
+	for (; tests->name != NULL; tests++)
+		if (CU_add_test(s, tests->name, tests->fn) == NULL)
+			return -1;
+	return 0;
+}
+
+int
+main(void)
+{
+	int (*suites[])(void) = {
+		suite_record,
+		suite_msg,
+		suite_dispatch,
+		suite_handle,
+		suite_export_parse,
+		suite_export_match,
+	};
+	unsigned failed;
+	size_t i;
+
+	log_init("unit", true, LOG_LVL_ERROR);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i]() != 0) {
+			fprintf(stderr, "cannot register suite %zu\n", i);
+			CU_cleanup_registry();
+			return 1;
+		}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,138 @@
+/*
+ * test_handle.c - the file handle format: round trip, every altered
+ * byte rejected, wrong key rejected, length limits, the key file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handle.h"
+#include "unit.h"
+
+static void
+sample(struct handle *h)
+{
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	h->export_id = 0x11223344;
+	h->type = 1;
+	h->len = 8;
+	for (i = 0; i < h->len; i++)
+		h->kernel[i] = (uint8_t)(0xa0 + i);
+}
+
+static void
+test_roundtrip(void)
+{
+	struct handle_key key;
+	struct handle h, out;
+	uint8_t fh[HANDLE_MAX];
+	int n;
+
+	memset(&key, 7, sizeof(key));
+	sample(&h);
+	n = handle_encode(&key, &h, fh);
+	CU_ASSERT_EQUAL(n, HANDLE_HDR_LEN + 8 + HANDLE_MAC_LEN);
+	CU_ASSERT_TRUE(n <= HANDLE_MAX);
+	CU_ASSERT_EQUAL(handle_decode(&key, fh, (size_t)n, &out), 0);
+	CU_ASSERT_EQUAL(out.export_id, h.export_id);
+	CU_ASSERT_EQUAL(out.type, h.type);
+	CU_ASSERT_EQUAL(out.len, h.len);
+	CU_ASSERT_EQUAL(memcmp(out.kernel, h.kernel, h.len), 0);
+}
+
+static void
+test_tampered(void)
+{
+	struct handle_key key;
+	struct handle h, out;
+	uint8_t fh[HANDLE_MAX];
+	int n, i, bit;
+
+	memset(&key, 7, sizeof(key));
+	sample(&h);
+	n = handle_encode(&key, &h, fh);
+	for (i = 0; i < n; i++)
+		for (bit = 0; bit < 8; bit++) {
+			fh[i] ^= (uint8_t)(1 << bit);
+			CU_ASSERT_EQUAL(handle_decode(&key, fh, (size_t)n,
+			    &out), -1);
+			fh[i] ^= (uint8_t)(1 << bit);
+		}
+	for (i = 0; i < n; i++)			/* truncated */
+		CU_ASSERT_EQUAL(handle_decode(&key, fh, (size_t)i, &out), -1);
+	fh[n] = 0;				/* extended */
+	CU_ASSERT_EQUAL(handle_decode(&key, fh, (size_t)n + 1, &out), -1);
+	key.bytes[0] ^= 1;			/* another server's key */
+	CU_ASSERT_EQUAL(handle_decode(&key, fh, (size_t)n, &out), -1);
+}
+
+static void
+test_limits(void)
+{
+	struct handle_key key;
+	struct handle h;
+	uint8_t fh[HANDLE_MAX];
+
+	memset(&key, 1, sizeof(key));
+	sample(&h);
+	h.len = HANDLE_KERNEL_MAX;
+	CU_ASSERT_EQUAL(handle_encode(&key, &h, fh), HANDLE_MAX);
+	h.len = HANDLE_KERNEL_MAX + 1;
+	CU_ASSERT_EQUAL(handle_encode(&key, &h, fh), -1);
+}
+
+static void
+test_key_file(void)
+{
+	char dir[] = "/tmp/nfsd-keyXXXXXX", path[128];
+	struct handle_key k1, k2;
+	struct stat st;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	CU_ASSERT_EQUAL(handle_key_load(dir, &k1), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, HANDLE_KEY_FILE);
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
+	CU_ASSERT_EQUAL(st.st_size, HANDLE_KEY_LEN);
+	CU_ASSERT_EQUAL(handle_key_load(dir, &k2), 0);	/* same key again */
+	CU_ASSERT_EQUAL(memcmp(&k1, &k2, sizeof(k1)), 0);
+	CU_ASSERT_EQUAL(chmod(path, 0644), 0);		/* too open */
+	CU_ASSERT_EQUAL(handle_key_load(dir, &k2), -1);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_from_path(void)
+{
+	char dir[] = "/tmp/nfsd-fhXXXXXX";
+	struct handle a, b;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	CU_ASSERT_EQUAL(handle_from_path(dir, 5, &a), 0);
+	CU_ASSERT_EQUAL(handle_from_path(dir, 5, &b), 0);
+	CU_ASSERT_EQUAL(a.export_id, 5);
+	CU_ASSERT_TRUE(a.len > 0);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);	/* stable */
+	rmdir(dir);
+	CU_ASSERT_EQUAL(handle_from_path(dir, 5, &a), -1);
+}
+
+int
+suite_handle(void)
+{
+	static const struct unit_test tests[] = {
+		{ "round trip", test_roundtrip },
+		{ "every altered bit rejected", test_tampered },
+		{ "length limits", test_limits },
+		{ "key file", test_key_file },
+		{ "handle from path", test_from_path },
+		{ NULL, NULL },
+	};
+
+	return unit_add_suite("handle", tests);
+}
