@@ -66,6 +66,7 @@ struct export {
 	size_t			 ngroups;
 };
 
+/* The exports, sorted by id (export_by_id searches them). */
 struct export_table {
 	struct export		*exports;
 	size_t			 nexports;
@@ -106,5 +107,15 @@ const struct export_group *export_match(const struct export *exp,
 
 /* The stable export id for a canonical path (truncated SHA-256). */
 uint32_t export_path_id(const char *path);
+
+/* Whether path is dir or inside it: "/a/b/c" is, "/a/bc" is not in "/a/b". */
+bool	export_path_within(const char *dir, const char *path);
+
+/*
+ * Parse a -maproot/-mapall value, user[:group[:group...]].  On error
+ * returns -1 and writes what is wrong (no file or line) into err.
+ */
+int	export_cred_parse(const char *spec, struct export_cred *cred,
+	    char *err, size_t errlen);
 
 #endif

@@ -336,22 +336,22 @@ mount_export(struct rpc_req *req, void *args, void *resp)
 
 /* Version 3; versions 1 and 2 are the same without MNT (no v2 handles). */
 static const struct rpc_proc mount3_procs[] = {
-	PROC("NULL", mount_null, xdr_void, char, xdr_void, char),
+	PROC("NULL", mount_null, rpc_xdr_void, char, rpc_xdr_void, char),
 	PROC("MNT", mount_mnt, xdr_dirpath, dirpath, xdr_mountres3,
 	    mountres3),
-	PROC("DUMP", mount_dump, xdr_void, char, xdr_mountlist, mountlist),
-	PROC("UMNT", mount_umnt, xdr_dirpath, dirpath, xdr_void, char),
-	PROC("UMNTALL", mount_umntall, xdr_void, char, xdr_void, char),
-	PROC("EXPORT", mount_export, xdr_void, char, xdr_exports, exports),
+	PROC("DUMP", mount_dump, rpc_xdr_void, char, xdr_mountlist, mountlist),
+	PROC("UMNT", mount_umnt, xdr_dirpath, dirpath, rpc_xdr_void, char),
+	PROC("UMNTALL", mount_umntall, rpc_xdr_void, char, rpc_xdr_void, char),
+	PROC("EXPORT", mount_export, rpc_xdr_void, char, xdr_exports, exports),
 };
 
 static const struct rpc_proc mount1_procs[] = {
-	PROC("NULL", mount_null, xdr_void, char, xdr_void, char),
+	PROC("NULL", mount_null, rpc_xdr_void, char, rpc_xdr_void, char),
 	{ "MNT", NULL, NULL, 0, NULL, 0, 0 },
-	PROC("DUMP", mount_dump, xdr_void, char, xdr_mountlist, mountlist),
-	PROC("UMNT", mount_umnt, xdr_dirpath, dirpath, xdr_void, char),
-	PROC("UMNTALL", mount_umntall, xdr_void, char, xdr_void, char),
-	PROC("EXPORT", mount_export, xdr_void, char, xdr_exports, exports),
+	PROC("DUMP", mount_dump, rpc_xdr_void, char, xdr_mountlist, mountlist),
+	PROC("UMNT", mount_umnt, xdr_dirpath, dirpath, rpc_xdr_void, char),
+	PROC("UMNTALL", mount_umntall, rpc_xdr_void, char, rpc_xdr_void, char),
+	PROC("EXPORT", mount_export, rpc_xdr_void, char, xdr_exports, exports),
 };
 
 static const struct rpc_vers mount_versions[] = {

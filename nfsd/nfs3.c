@@ -15,8 +15,8 @@ nfs3_null(struct rpc_req *req, void *args, void *res)
 }
 
 static const struct rpc_proc nfs3_procs[] = {
-	[NFSPROC3_NULL] = { "NULL", nfs3_null, (xdrproc_t)xdr_void, 1,
-	    (xdrproc_t)xdr_void, 1, 0 },
+	[NFSPROC3_NULL] = { "NULL", nfs3_null, (xdrproc_t)rpc_xdr_void, 1,
+	    (xdrproc_t)rpc_xdr_void, 1, 0 },
 	[NFSPROC3_COMMIT] = { "COMMIT", NULL, NULL, 0, NULL, 0, 0 },
 };
 

@@ -157,6 +157,14 @@ rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 	return run_proc(proc, req, rec, len, out, outcap, outlen);
 }
 
+bool_t
+rpc_xdr_void(XDR *xdrs, void *unused)
+{
+	(void)xdrs;
+	(void)unused;
+	return TRUE;
+}
+
 void *
 rpc_alloc(struct rpc_req *req, size_t size)
 {

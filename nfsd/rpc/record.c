@@ -40,7 +40,8 @@ rec_free(struct rec_reader *r)
 bool
 rec_partial(const struct rec_reader *r)
 {
-	return r->len > 0 || r->in_frag || r->mark_have > 0;
+	/* A finished record (last fragment done) is not partial. */
+	return r->in_frag || r->mark_have > 0 || (r->len > 0 && !r->last);
 }
 
 void

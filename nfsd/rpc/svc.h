@@ -85,6 +85,9 @@ enum rpc_disp rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 	    struct rpc_req *req, const uint8_t *rec, size_t len,
 	    uint8_t *out, size_t outcap, size_t *outlen);
 
+/* The XDR routine of void arguments and results. */
+bool_t	rpc_xdr_void(XDR *xdrs, void *unused);
+
 /* Memory for one request's results, released all at once. */
 void	*rpc_alloc(struct rpc_req *req, size_t size);
 char	*rpc_strdup(struct rpc_req *req, const char *s);
