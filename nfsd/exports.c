@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 
+#include "vfs.h"
+
 #include "log.h"
 #include "nfsd.h"
 
@@ -20,6 +22,12 @@ exports_parse(const char *file)
 	}
 	if (export_parse_file(file, &ref->table, err, sizeof(err)) == -1) {
 		log_error("%s", err);
+		free(ref);
+		return NULL;
+	}
+	if (vfs_exports_open(ref->table, &ref->ve) == -1) {
+		log_warn("%s: opening the exported directories", file);
+		export_table_free(&ref->table);
 		free(ref);
 		return NULL;
 	}
@@ -74,6 +82,7 @@ nfsd_exports_drop(struct exports_ref *ref)
 {
 	if (ref == NULL || atomic_fetch_sub(&ref->refs, 1) != 1)
 		return;
+	vfs_exports_close(ref->ve, ref->table->nexports);
 	export_table_free(&ref->table);
 	free(ref);
 }

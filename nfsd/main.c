@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@ struct options {
 static const uint32_t mount_vers[] = { 1, 2, 3 };
 #define NMOUNT_VERS	(sizeof(mount_vers) / sizeof(mount_vers[0]))
 #define NFS_VERS	3
+#define FD_RESERVE	(RPC_MAX_CONNS_DEFAULT + 64)	/* besides the cache */
 
 static void
 usage(FILE *f)
@@ -294,60 +296,126 @@ server_start(struct nfsd *d, const struct options *o)
 	return srv;
 }
 
+/* Everything a run holds; nfsd_cleanup releases whatever was set up. */
+struct run {
+	struct options		 o;
+	struct nfsd		 d;
+	struct rpc_server	*srv;
+	bool			 registered;
+	bool			 pidfile;
+	int			 sfd;
+};
+
+/*
+ * The open-file cache keeps two descriptors per entry: take the hard
+ * limit, and size the cache to what it allows beside the connections.
+ */
+static size_t
+fcache_size(void)
+{
+	struct rlimit rl;
+	size_t spare;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return VFS_FCACHE_SIZE / 16;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	spare = rl.rlim_cur > FD_RESERVE + 64 ? rl.rlim_cur - FD_RESERVE : 64;
+	if (spare / 2 < VFS_FCACHE_SIZE) {
+		log_warnx("%zu open-file cache entries only: raise the "
+		    "descriptor limit", spare / 2);
+		return spare / 2;
+	}
+	return VFS_FCACHE_SIZE;
+}
+
+static int
+nfsd_setup(struct run *r)
+{
+	struct nfsd *d = &r->d;
+
+	d->exports_file = r->o.exports;
+	d->statedir = r->o.statedir;
+	umask(0);		/* clients give the modes of what they create */
+	nfsd_verf_init(d);
+	if (vfs_fcache_init(fcache_size()) == -1) {
+		log_warn("open-file cache");
+		return -1;
+	}
+	if (nfsd_exports_load(d) == -1 ||
+	    statedir_prepare(r->o.statedir) == -1 ||
+	    handle_key_load(r->o.statedir, &d->key) == -1 ||
+	    (d->mounts = mountlist_open(r->o.statedir)) == NULL)
+		return -1;
+	if ((r->srv = server_start(d, &r->o)) == NULL)
+		return -1;
+	if (r->o.no_rpcbind)
+		log_info("not registering with rpcbind: NFS on port %u, "
+		    "MOUNT on port %u (tcp and udp)", r->o.nfs_port,
+		    r->o.mount_port);
+	else if (rpcbind_register(r->srv, &r->o) == -1)
+		return -1;
+	else
+		r->registered = true;
+	return 0;
+}
+
+static void
+nfsd_cleanup(struct run *r)
+{
+	if (r->registered)
+		rpcbind_unset_all();
+	if (r->pidfile)
+		pidfile_remove(r->o.statedir);
+	rpc_server_free(&r->srv);
+	if (r->sfd != -1)
+		close(r->sfd);
+	mountlist_close(&r->d.mounts);
+	nfsd_exports_free(&r->d);
+	vfs_fcache_free();
+}
+
 int
 main(int argc, char **argv)
 {
-	struct options o;
-	struct nfsd d;
-	struct rpc_server *srv;
+	static struct run r;
 	struct sigctx sc;
-	int sfd, rc;
+	int rc = 1;
 
-	parse_args(argc, argv, &o);
-	if (o.check_only)
-		return check_exports(o.exports);
-	log_init("nfsd", true, o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-
-	memset(&d, 0, sizeof(d));
-	d.exports_file = o.exports;
-	d.statedir = o.statedir;
-	if (nfsd_exports_load(&d) == -1 || statedir_prepare(o.statedir) == -1 ||
-	    handle_key_load(o.statedir, &d.key) == -1 ||
-	    (d.mounts = mountlist_open(o.statedir)) == NULL)
-		return 1;
-	if ((srv = server_start(&d, &o)) == NULL)
-		return 1;
-	if (!o.no_rpcbind && rpcbind_register(srv, &o) == -1)
-		return 1;
-	if (o.no_rpcbind)
-		log_info("not registering with rpcbind: NFS on port %u, "
-		    "MOUNT on port %u (tcp and udp)", o.nfs_port,
-		    o.mount_port);
-	if (!o.foreground) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
+	parse_args(argc, argv, &r.o);
+	if (r.o.check_only)
+		return check_exports(r.o.exports);
+	log_init("nfsd", true, r.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	r.sfd = -1;
+	if (nfsd_setup(&r) == -1)
+		goto out;
+	if (!r.o.foreground) {
+		if (daemon(0, 0) == -1) {
+			log_warn("daemon");
+			goto out;
+		}
 		log_init("nfsd", false,
-		    o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+		    r.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	}
-	(void)pidfile_write(o.statedir);
-	if ((sfd = signals_setup()) == -1)
-		fatal("signals");
-	sc.srv = srv;
-	sc.d = &d;
-	if (rpc_server_watch(srv, sfd, on_signal, &sc) == -1)
-		fatal("watch signals");
+	r.pidfile = pidfile_write(r.o.statedir) == 0;
+	if ((r.sfd = signals_setup()) == -1) {
+		log_warn("signals");
+		goto out;
+	}
+	sc.srv = r.srv;
+	sc.d = &r.d;
+	if (rpc_server_watch(r.srv, r.sfd, on_signal, &sc) == -1) {
+		log_warn("watch signals");
+		goto out;
+	}
 	log_info("ready: NFS v3 on port %u, MOUNT v1-3 on port %u",
-	    o.nfs_port, o.mount_port);
-
-	rc = rpc_server_run(srv) == 0 ? 0 : 1;
-
-	if (!o.no_rpcbind)
-		rpcbind_unset_all();
-	pidfile_remove(o.statedir);
-	rpc_server_free(&srv);
-	close(sfd);
-	mountlist_close(&d.mounts);
-	nfsd_exports_free(&d);
+	    r.o.nfs_port, r.o.mount_port);
+	rc = rpc_server_run(r.srv) == 0 ? 0 : 1;
 	log_info("stopped");
+out:
+	nfsd_cleanup(&r);
 	return rc;
 }

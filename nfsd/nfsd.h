@@ -14,6 +14,7 @@
 #include "export.h"
 #include "handle.h"
 #include "svc.h"
+#include "vfs.h"
 
 #define NFSD_DEFAULT_EXPORTS	"/etc/exports"
 #define NFSD_DEFAULT_STATEDIR	"/var/lib/nfsd"
@@ -29,6 +30,7 @@ struct mountlist;
 /* One generation of the exports table, kept while requests use it. */
 struct exports_ref {
 	struct export_table	*table;
+	struct vfs_export	*ve;		/* one per table->exports[] */
 	atomic_int		 refs;
 };
 
@@ -39,7 +41,14 @@ struct nfsd {
 	struct mountlist	*mounts;
 	pthread_mutex_t		 exports_lock;
 	struct exports_ref	*exports;
+	uint8_t			 writeverf[8];	/* changes on restart, on a failed flush */
+	pthread_mutex_t		 verf_lock;
 };
+
+/* nfs3.c: the write verifier, and replacing it after a failed flush. */
+void	nfsd_verf_init(struct nfsd *d);
+void	nfsd_verf_get(struct nfsd *d, uint8_t out[8]);
+void	nfsd_verf_bump(struct nfsd *d);
 
 /* exports.c: the live table, replaced whole on SIGHUP. */
 int	nfsd_exports_load(struct nfsd *d);

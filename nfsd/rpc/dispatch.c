@@ -74,6 +74,14 @@ reply_error(struct rpc_req *req, enum rpc_status st, uint8_t *out,
 	return RPC_DISP_REPLY;
 }
 
+static void
+run_cleanup(struct rpc_req *req)
+{
+	if (req->cleanup != NULL)
+		req->cleanup(req->cleanup_arg);
+	req->cleanup = NULL;
+}
+
 /* Decode args, call the handler, encode the results after the header. */
 static enum rpc_disp
 run_proc(const struct rpc_proc *proc, struct rpc_req *req,
@@ -99,13 +107,16 @@ run_proc(const struct rpc_proc *proc, struct rpc_req *req,
 	}
 	st = proc->handler(req, args, res);
 	xdr_free(proc->xdr_args, args);
-	if (st != RPC_OK)
+	if (st != RPC_OK) {
+		run_cleanup(req);
 		return reply_error(req, st, out, outlen);
+	}
 
 	hlen = rpc_reply_accepted(out, req->hdr.xid, ACC_SUCCESS);
 	xdrmem_create(&xdrs, (char *)out + hlen, (u_int)(outcap - hlen),
 	    XDR_ENCODE);
 	encoded = proc->xdr_res(&xdrs, res);
+	run_cleanup(req);
 	if (!encoded) {
 		log_warnx("%s: reply does not fit %zu bytes", proc->name,
 		    outcap);

@@ -72,6 +72,9 @@ struct rpc_req {
 	socklen_t		 peerlen;
 	void			*ctx;		/* the daemon's state */
 	struct arena		*arena;		/* results live here */
+	/* Run once the reply is encoded (or abandoned): a handler's hold. */
+	void			(*cleanup)(void *arg);
+	void			*cleanup_arg;
 };
 
 /* What the dispatcher decided about a record. */

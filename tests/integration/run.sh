@@ -59,6 +59,9 @@ fi
 NFSD=$(cd "$BUILD" 2>/dev/null && pwd)/nfsd
 [ -x "$NFSD" ] || die "no executable $BUILD/nfsd (build it with make first)"
 export NFSD
+# The independent clients of tests/interop, built by make.
+INTEROP_BIN=$(cd "$BUILD" && pwd)/interop
+export INTEROP_BIN
 
 IT_TIMEOUT=${IT_TIMEOUT:-120}
 IT_VERBOSE=${IT_VERBOSE:-0}
@@ -68,11 +71,17 @@ TESTS=()
 if [ $# -gt 0 ]; then
 	for t in "$@"; do
 		t=${t##*/}
-		[ -f "$HERE/$t" ] || die "no test $HERE/$t"
-		TESTS+=("$HERE/$t")
+		if [ -f "$HERE/$t" ]; then
+			TESTS+=("$HERE/$t")
+		elif [ -f "$ROOT/tests/interop/$t" ]; then
+			TESTS+=("$ROOT/tests/interop/$t")
+		else
+			die "no test $t in $HERE or $ROOT/tests/interop"
+		fi
 	done
 else
-	for t in "$HERE"/test_*.sh "$HERE"/test_*.py; do
+	for t in "$HERE"/test_*.sh "$HERE"/test_*.py \
+	    "$ROOT"/tests/interop/test_*.sh "$ROOT"/tests/interop/test_*.py; do
 		[ -f "$t" ] && TESTS+=("$t")
 	done
 fi

@@ -1,0 +1,530 @@
+/*
+ * nfs3_name.c - the procedures on names in directories, RFC 1813:
+ * LOOKUP (3.3.3), READLINK (3.3.5), CREATE (3.3.8), MKDIR (3.3.9),
+ * SYMLINK (3.3.10), MKNOD (3.3.11), REMOVE (3.3.12), RMDIR (3.3.13),
+ * RENAME (3.3.14) and LINK (3.3.15).
+ *
+ * Every change is on stable storage (the directory fsynced) before the
+ * reply, and carries weak cache consistency data: the directory's
+ * attributes taken just before the change and just after it.
+ */
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfs3.h"
+
+/* Where the creating procedures put their results. */
+struct made {
+	post_op_fh3	*fh;
+	post_op_attr	*attr;
+	wcc_data	*okwcc;
+	wcc_data	*failwcc;
+};
+
+/* The directory a change happens in: resolved, checked, stat'ed. */
+struct dirop {
+	struct vfs_obj	 dir;
+	struct stat	 before;
+	bool		 have_before;
+};
+
+static nfsstat3
+dirop_begin(struct nfs3_call *c, const diropargs3 *where, bool modify,
+    struct dirop *op)
+{
+	nfsstat3 st;
+
+	op->have_before = false;
+	if ((st = nfs3_get(c, &where->dir, &op->dir, 0)) != NFS3_OK)
+		return st;
+	op->before = op->dir.st;
+	op->have_before = true;
+	if (!S_ISDIR(op->dir.st.st_mode))
+		return NFS3ERR_NOTDIR;
+	if (modify && c->ro)
+		return NFS3ERR_ROFS;
+	if ((st = vfs_check_name(where->name, !modify)) != NFS3_OK)
+		return st;
+	/* The pre-operation attributes, as close to the change as we can. */
+	if (modify && fstat(op->dir.fd, &op->before) == -1)
+		return vfs_errno(errno);
+	return NFS3_OK;
+}
+
+static void
+dirop_wcc(struct dirop *op, wcc_data *wcc)
+{
+	if (op->dir.fd == -1) {
+		memset(wcc, 0, sizeof(*wcc));
+		return;
+	}
+	vfs_wcc(op->dir.ve, op->have_before ? &op->before : NULL, op->dir.fd,
+	    wcc);
+}
+
+static void
+dirop_end(struct dirop *op)
+{
+	vfs_release(&op->dir);
+}
+
+/* After a successful change in op's directory: make it durable. */
+static nfsstat3
+dirop_commit(struct dirop *op, nfsstat3 st)
+{
+	if (st != NFS3_OK)
+		return st;
+	return nfs3_commit_dir(op->dir.fd);
+}
+
+/* Fill a creating procedure's results for name, now in op's dir. */
+static nfsstat3
+made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
+    nfsstat3 st, struct made *m)
+{
+	uint8_t fh[HANDLE_MAX];
+	size_t fhlen;
+	struct stat sb;
+
+	if (st == NFS3_OK)
+		st = dirop_commit(op, st);
+	if (st != NFS3_OK) {
+		dirop_wcc(op, m->failwcc);
+		return st;
+	}
+	if (vfs_handle_at(&c->d->key, op->dir.ve, op->dir.fd, name, fh,
+	    &fhlen) == NFS3_OK &&
+	    nfs3_fh_out(c, fh, fhlen, &m->fh->post_op_fh3_u.handle) == 0)
+		m->fh->handle_follows = TRUE;
+	if (fstatat(op->dir.fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		vfs_post_op_st(op->dir.ve, &sb, m->attr);
+	dirop_wcc(op, m->okwcc);
+	return NFS3_OK;
+}
+
+/* Apply what sattr3 asks beyond the mode given at creation. */
+static nfsstat3
+set_new_attrs(int dirfd, const char *name, const sattr3 *sa, bool mode)
+{
+	sattr3 rest = *sa;
+	struct stat st;
+	nfsstat3 rc;
+	int fd;
+
+	if (!mode)
+		rest.mode.set_it = FALSE;
+	if (!rest.mode.set_it && !rest.uid.set_it && !rest.gid.set_it &&
+	    !rest.size.set_it && rest.atime.set_it == DONT_CHANGE &&
+	    rest.mtime.set_it == DONT_CHANGE)
+		return NFS3_OK;
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return vfs_errno(errno);
+	if (fstat(fd, &st) == -1)
+		rc = vfs_errno(errno);
+	else
+		rc = vfs_setattr(fd, &st, &rest);
+	close(fd);
+	return rc;
+}
+
+enum rpc_status
+nfs3_lookup(struct rpc_req *req, void *argp, void *resp)
+{
+	LOOKUP3args *args = argp;
+	LOOKUP3res *res = resp;
+	LOOKUP3resok *ok = &res->LOOKUP3res_u.resok;
+	struct nfs3_call c;
+	struct dirop op;
+	struct vfs_obj obj;
+
+	nfs3_begin(&c, req);
+	res->status = dirop_begin(&c, &args->what, false, &op);
+	if (res->status == NFS3_OK)
+		res->status = nfs3_lookup_obj(&c, &op.dir, args->what.name,
+		    &obj);
+	if (res->status == NFS3_OK) {
+		if (nfs3_fh_out(&c, obj.fh, obj.fhlen, &ok->object) == -1)
+			res->status = NFS3ERR_SERVERFAULT;
+		vfs_post_op_st(obj.ve, &obj.st, &ok->obj_attributes);
+		vfs_post_op(op.dir.ve, op.dir.fd, &ok->dir_attributes);
+		vfs_release(&obj);
+	}
+	if (res->status != NFS3_OK && op.dir.fd != -1)
+		vfs_post_op(op.dir.ve, op.dir.fd,
+		    &res->LOOKUP3res_u.resfail.dir_attributes);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_readlink(struct rpc_req *req, void *argp, void *resp)
+{
+	READLINK3args *args = argp;
+	READLINK3res *res = resp;
+	READLINK3resok *ok = &res->READLINK3res_u.resok;
+	struct nfs3_call c;
+	struct vfs_obj obj;
+	char *buf;
+	ssize_t n;
+
+	nfs3_begin(&c, req);
+	if ((res->status = nfs3_get(&c, &args->symlink, &obj, 0)) != NFS3_OK)
+		goto out;
+	if (!S_ISLNK(obj.st.st_mode))
+		res->status = NFS3ERR_INVAL;
+	else if ((buf = rpc_alloc(req, NFS3_MAXPATHLEN + 1)) == NULL)
+		res->status = NFS3ERR_SERVERFAULT;
+	else if ((n = readlinkat(obj.fd, "", buf, NFS3_MAXPATHLEN + 1)) == -1)
+		res->status = vfs_errno(errno);
+	else if (n > NFS3_MAXPATHLEN)
+		res->status = NFS3ERR_NAMETOOLONG;
+	else {
+		buf[n] = '\0';
+		ok->data = buf;
+	}
+	/* symlink_attributes sits first in both resok and resfail */
+	vfs_post_op_st(obj.ve, &obj.st, &ok->symlink_attributes);
+	vfs_release(&obj);
+out:
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+/* EXCLUSIVE: create, or find our own earlier create by its verifier. */
+static nfsstat3
+create_exclusive(int dirfd, const char *name, const uint8_t *verf)
+{
+	struct timespec ts[2];
+	struct stat st;
+
+	if (mknodat(dirfd, name, S_IFREG, 0) == -1) {
+		if (errno != EEXIST)
+			return vfs_errno(errno);
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && vfs_verf_matches(verf, &st))
+			return NFS3_OK;		/* a retransmission */
+		return NFS3ERR_EXIST;
+	}
+	vfs_verf_to_times(verf, ts);
+	if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+		return vfs_errno(errno);
+	return NFS3_OK;
+}
+
+/* UNCHECKED and GUARDED. */
+static nfsstat3
+create_checked(int dirfd, const char *name, const createhow3 *how)
+{
+	const sattr3 *sa = &how->createhow3_u.obj_attributes;
+	struct stat st;
+
+	if (mknodat(dirfd, name, S_IFREG | vfs_create_mode(sa, 0644), 0) == 0)
+		return set_new_attrs(dirfd, name, sa, false);
+	if (errno != EEXIST || how->mode == GUARDED)
+		return vfs_errno(errno);
+	/* UNCHECKED on an existing file: it stays, with the new attributes */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return vfs_errno(errno);
+	if (!S_ISREG(st.st_mode))
+		return NFS3ERR_EXIST;
+	return set_new_attrs(dirfd, name, sa, true);
+}
+
+enum rpc_status
+nfs3_create(struct rpc_req *req, void *argp, void *resp)
+{
+	CREATE3args *args = argp;
+	CREATE3res *res = resp;
+	CREATE3resok *ok = &res->CREATE3res_u.resok;
+	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
+	    &res->CREATE3res_u.resfail.dir_wcc };
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = dirop_begin(&c, &args->where, true, &op);
+	if (st == NFS3_OK && args->how.mode == EXCLUSIVE)
+		st = create_exclusive(op.dir.fd, args->where.name,
+		    (const uint8_t *)args->how.createhow3_u.verf);
+	else if (st == NFS3_OK)
+		st = create_checked(op.dir.fd, args->where.name, &args->how);
+	res->status = made_finish(&c, &op, args->where.name, st, &m);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_mkdir(struct rpc_req *req, void *argp, void *resp)
+{
+	MKDIR3args *args = argp;
+	MKDIR3res *res = resp;
+	MKDIR3resok *ok = &res->MKDIR3res_u.resok;
+	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
+	    &res->MKDIR3res_u.resfail.dir_wcc };
+	const char *name = args->where.name;
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = dirop_begin(&c, &args->where, true, &op);
+	if (st == NFS3_OK && mkdirat(op.dir.fd, name,
+	    vfs_create_mode(&args->attributes, 0755)) == -1)
+		st = vfs_errno(errno);
+	if (st == NFS3_OK)
+		st = set_new_attrs(op.dir.fd, name, &args->attributes, false);
+	res->status = made_finish(&c, &op, name, st, &m);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_symlink(struct rpc_req *req, void *argp, void *resp)
+{
+	SYMLINK3args *args = argp;
+	SYMLINK3res *res = resp;
+	SYMLINK3resok *ok = &res->SYMLINK3res_u.resok;
+	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
+	    &res->SYMLINK3res_u.resfail.dir_wcc };
+	const char *name = args->where.name;
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = dirop_begin(&c, &args->where, true, &op);
+	if (st == NFS3_OK && symlinkat(args->symlink.symlink_data, op.dir.fd,
+	    name) == -1)
+		st = vfs_errno(errno);
+	if (st == NFS3_OK)
+		st = set_new_attrs(op.dir.fd, name,
+		    &args->symlink.symlink_attributes, false);
+	res->status = made_finish(&c, &op, name, st, &m);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+static nfsstat3
+mknod_node(int dirfd, const char *name, const mknoddata3 *what)
+{
+	const devicedata3 *dev = &what->mknoddata3_u.device;
+	const sattr3 *sa;
+	mode_t type;
+	dev_t rdev = 0;
+
+	switch (what->type) {
+	case NF3CHR:
+	case NF3BLK:
+		type = what->type == NF3CHR ? S_IFCHR : S_IFBLK;
+		sa = &dev->dev_attributes;
+		rdev = makedev(dev->spec.specdata1, dev->spec.specdata2);
+		break;
+	case NF3SOCK:
+	case NF3FIFO:
+		type = what->type == NF3SOCK ? S_IFSOCK : S_IFIFO;
+		sa = &what->mknoddata3_u.pipe_attributes;
+		break;
+	default:
+		return NFS3ERR_BADTYPE;
+	}
+	if (mknodat(dirfd, name, type | vfs_create_mode(sa, 0644), rdev) == -1)
+		return vfs_errno(errno);
+	return set_new_attrs(dirfd, name, sa, false);
+}
+
+enum rpc_status
+nfs3_mknod(struct rpc_req *req, void *argp, void *resp)
+{
+	MKNOD3args *args = argp;
+	MKNOD3res *res = resp;
+	MKNOD3resok *ok = &res->MKNOD3res_u.resok;
+	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
+	    &res->MKNOD3res_u.resfail.dir_wcc };
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = dirop_begin(&c, &args->where, true, &op);
+	if (st == NFS3_OK)
+		st = mknod_node(op.dir.fd, args->where.name, &args->what);
+	res->status = made_finish(&c, &op, args->where.name, st, &m);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+/* Unlink name; forget cached descriptors of what it named. */
+static nfsstat3
+unlink_name(int dirfd, const char *name, int flags)
+{
+	struct stat st;
+	bool known;
+
+	known = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (unlinkat(dirfd, name, flags) == -1) {
+		if (errno == EEXIST)
+			return NFS3ERR_NOTEMPTY;
+		return vfs_errno(errno);
+	}
+	if (known)
+		vfs_fcache_forget(st.st_dev, st.st_ino);
+	return NFS3_OK;
+}
+
+static nfsstat3
+remove_begin(struct nfs3_call *c, const diropargs3 *obj, struct dirop *op)
+{
+	nfsstat3 st;
+
+	st = dirop_begin(c, obj, true, op);
+	if (st == NFS3ERR_EXIST)	/* "." or ".." */
+		return NFS3ERR_INVAL;
+	return st;
+}
+
+enum rpc_status
+nfs3_remove(struct rpc_req *req, void *argp, void *resp)
+{
+	REMOVE3args *args = argp;
+	REMOVE3res *res = resp;
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = remove_begin(&c, &args->object, &op);
+	if (st == NFS3_OK)
+		st = unlink_name(op.dir.fd, args->object.name, 0);
+	res->status = dirop_commit(&op, st);
+	/* dir_wcc is the whole of both resok and resfail */
+	dirop_wcc(&op, &res->REMOVE3res_u.resok.dir_wcc);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_rmdir(struct rpc_req *req, void *argp, void *resp)
+{
+	RMDIR3args *args = argp;
+	RMDIR3res *res = resp;
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = remove_begin(&c, &args->object, &op);
+	if (st == NFS3_OK)
+		st = unlink_name(op.dir.fd, args->object.name, AT_REMOVEDIR);
+	res->status = dirop_commit(&op, st);
+	dirop_wcc(&op, &res->RMDIR3res_u.resok.dir_wcc);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+static nfsstat3
+rename_names(struct dirop *from, const char *fname, struct dirop *to,
+    const char *tname)
+{
+	struct stat st;
+	bool replaced;
+
+	if (from->dir.ve != to->dir.ve)
+		return NFS3ERR_XDEV;
+	replaced = fstatat(to->dir.fd, tname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (renameat(from->dir.fd, fname, to->dir.fd, tname) == -1) {
+		if (errno == EEXIST)
+			return NFS3ERR_NOTEMPTY;
+		return vfs_errno(errno);
+	}
+	if (replaced)
+		vfs_fcache_forget(st.st_dev, st.st_ino);
+	if (dirop_commit(from, NFS3_OK) != NFS3_OK)
+		return NFS3ERR_IO;
+	if (to->dir.st.st_ino != from->dir.st.st_ino)
+		return dirop_commit(to, NFS3_OK);
+	return NFS3_OK;
+}
+
+enum rpc_status
+nfs3_rename(struct rpc_req *req, void *argp, void *resp)
+{
+	RENAME3args *args = argp;
+	RENAME3res *res = resp;
+	RENAME3resok *ok = &res->RENAME3res_u.resok;
+	struct nfs3_call c;
+	struct dirop from, to;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	to.dir.fd = -1;
+	to.dir.ent = NULL;
+	to.have_before = false;
+	st = remove_begin(&c, &args->from, &from);
+	if (st == NFS3_OK)
+		st = remove_begin(&c, &args->to, &to);
+	if (st == NFS3_OK)
+		st = rename_names(&from, args->from.name, &to, args->to.name);
+	res->status = st;
+	/* resok and resfail are the same two wcc_data */
+	dirop_wcc(&from, &ok->fromdir_wcc);
+	dirop_wcc(&to, &ok->todir_wcc);
+	dirop_end(&to);
+	dirop_end(&from);
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_link(struct rpc_req *req, void *argp, void *resp)
+{
+	LINK3args *args = argp;
+	LINK3res *res = resp;
+	LINK3resok *ok = &res->LINK3res_u.resok;
+	struct nfs3_call c;
+	struct vfs_obj file;
+	struct dirop op;
+	char path[32];
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	op.dir.fd = -1;
+	op.dir.ent = NULL;
+	op.have_before = false;
+	if ((st = nfs3_get(&c, &args->file, &file, 0)) != NFS3_OK)
+		goto out;
+	st = dirop_begin(&c, &args->link, true, &op);
+	if (st == NFS3_OK && file.ve != op.dir.ve)
+		st = NFS3ERR_XDEV;
+	if (st == NFS3_OK && S_ISDIR(file.st.st_mode))
+		st = NFS3ERR_ISDIR;
+	if (st == NFS3_OK) {
+		vfs_fdpath(file.fd, path);
+		if (linkat(AT_FDCWD, path, op.dir.fd, args->link.name,
+		    AT_SYMLINK_FOLLOW) == -1)
+			st = vfs_errno(errno);
+	}
+	st = dirop_commit(&op, st);
+	/* resok and resfail hold the same fields */
+	vfs_post_op(file.ve, file.fd, &ok->file_attributes);
+	vfs_release(&file);
+out:
+	res->status = st;
+	dirop_wcc(&op, &ok->linkdir_wcc);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return RPC_OK;
+}

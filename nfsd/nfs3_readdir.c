@@ -1,0 +1,232 @@
+/*
+ * nfs3_readdir.c - READDIR (RFC 1813 3.3.16) and READDIRPLUS (3.3.17).
+ * Replies are filled up to the client's count (READDIR) or dircount
+ * and maxcount (READDIRPLUS), counted in XDR bytes.  Cookies are the
+ * kernel's directory offsets (see vfs/readdir.c) and the cookie
+ * verifier is always zero: no cookie ever goes bad.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfs3.h"
+
+#define XDR_UNIT		4
+#define XDR_RNDUP(n)		(((n) + XDR_UNIT - 1) & ~(size_t)(XDR_UNIT - 1))
+#define FATTR3_SIZE		84
+#define POST_OP_ATTR_SIZE	(4 + FATTR3_SIZE)
+/* status, dir attributes, verifier, end of list, eof */
+#define READDIR_OVERHEAD	(4 + POST_OP_ATTR_SIZE + 8 + 4 + 4)
+#define UDP_REPLY_MAX		(RPC_UDP_MAX - 512)
+
+/* Filling one reply. */
+struct fill {
+	struct nfs3_call	*c;
+	const struct vfs_obj	*dir;
+	int			 dfd;
+	bool			 plus;
+	size_t			 room;		/* reply bytes left */
+	size_t			 dirroom;	/* READDIRPLUS dircount left */
+	unsigned		 n;
+	entry3			**tail;
+	entryplus3		**ptail;
+};
+
+/* Size of an entry's fileid, name and cookie, with the list link. */
+static size_t
+entry_size(size_t namelen)
+{
+	return 4 + 8 + 4 + XDR_RNDUP(namelen) + 8;
+}
+
+static int
+add_entry(const struct vfs_dirent *d, void *arg)
+{
+	struct fill *f = arg;
+	size_t len = strlen(d->name), size = entry_size(len);
+	entry3 *e;
+
+	if (size > f->room)
+		return 1;
+	if ((e = rpc_alloc(f->c->req, sizeof(*e))) == NULL ||
+	    (e->name = rpc_strdup(f->c->req, d->name)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	e->fileid = d->fileid;
+	e->cookie = d->cookie;
+	*f->tail = e;
+	f->tail = &e->nextentry;
+	f->room -= size;
+	f->n++;
+	return 0;
+}
+
+/*
+ * Handle and attributes of an entry, except "." and ".." (the client
+ * looks those up; ".." of an export root must not leave it) and other
+ * filesystems mounted here.
+ */
+static void
+plus_attrs(struct fill *f, const char *name, entryplus3 *e)
+{
+	uint8_t fh[HANDLE_MAX];
+	struct stat st;
+	size_t fhlen;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return;
+	if (fstatat(f->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    st.st_dev != f->dir->ve->dev)
+		return;
+	vfs_post_op_st(f->dir->ve, &st, &e->name_attributes);
+	if (vfs_handle_at(&f->c->d->key, f->dir->ve, f->dfd, name, fh,
+	    &fhlen) == NFS3_OK &&
+	    nfs3_fh_out(f->c, fh, fhlen, &e->name_handle.post_op_fh3_u.handle)
+	    == 0)
+		e->name_handle.handle_follows = TRUE;
+}
+
+static int
+add_entryplus(const struct vfs_dirent *d, void *arg)
+{
+	struct fill *f = arg;
+	size_t len = strlen(d->name), dsize = entry_size(len), size;
+	entryplus3 *e;
+
+	if (dsize > f->dirroom)
+		return 1;
+	if ((e = rpc_alloc(f->c->req, sizeof(*e))) == NULL ||
+	    (e->name = rpc_strdup(f->c->req, d->name)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	e->fileid = d->fileid;
+	e->cookie = d->cookie;
+	plus_attrs(f, d->name, e);
+	size = dsize + 4 + 4;
+	if (e->name_attributes.attributes_follow)
+		size += FATTR3_SIZE;
+	if (e->name_handle.handle_follows)
+		size += 4 + XDR_RNDUP(e->name_handle.post_op_fh3_u.handle.data.
+		    data_len);
+	if (size > f->room)
+		return 1;
+	*f->ptail = e;
+	f->ptail = &e->nextentry;
+	f->room -= size;
+	f->dirroom -= dsize;
+	f->n++;
+	return 0;
+}
+
+static size_t
+reply_cap(const struct nfs3_call *c, count3 count)
+{
+	size_t cap = c->req->transport == RPC_UDP ? UDP_REPLY_MAX :
+	    RPC_MAX_PAYLOAD;
+
+	return count < cap ? count : cap;
+}
+
+/* Open the directory and fill f from cookie; sets *eof. */
+static nfsstat3
+fill_reply(struct fill *f, cookie3 cookie, bool *eof)
+{
+	nfsstat3 st = NFS3_OK;
+	int rc;
+
+	if (!S_ISDIR(f->dir->st.st_mode))
+		return NFS3ERR_NOTDIR;
+	f->dfd = openat(f->dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dfd == -1)
+		return vfs_errno(errno);
+	rc = vfs_readdir(f->dfd, cookie, f->plus ? add_entryplus : add_entry,
+	    f, eof);
+	if (rc == -1)
+		st = errno == EINVAL ? NFS3ERR_BAD_COOKIE : vfs_errno(errno);
+	else if (f->n == 0 && !*eof)
+		st = NFS3ERR_TOOSMALL;
+	close(f->dfd);
+	return st;
+}
+
+enum rpc_status
+nfs3_readdir(struct rpc_req *req, void *argp, void *resp)
+{
+	READDIR3args *args = argp;
+	READDIR3res *res = resp;
+	READDIR3resok *ok = &res->READDIR3res_u.resok;
+	struct nfs3_call c;
+	struct vfs_obj dir;
+	struct fill f;
+	bool eof = false;
+	size_t cap;
+
+	nfs3_begin(&c, req);
+	if ((res->status = nfs3_get(&c, &args->dir, &dir, 0)) != NFS3_OK)
+		goto out;
+	memset(&f, 0, sizeof(f));
+	f.c = &c;
+	f.dir = &dir;
+	f.tail = &ok->reply.entries;
+	cap = reply_cap(&c, args->count);
+	if (cap <= READDIR_OVERHEAD)
+		res->status = NFS3ERR_TOOSMALL;
+	else {
+		f.room = cap - READDIR_OVERHEAD;
+		res->status = fill_reply(&f, args->cookie, &eof);
+	}
+	if (res->status == NFS3_OK)
+		ok->reply.eof = eof;
+	else
+		ok->reply.entries = NULL;
+	/* dir_attributes opens both resok and resfail */
+	vfs_post_op(dir.ve, dir.fd, &ok->dir_attributes);
+	vfs_release(&dir);
+out:
+	nfs3_end(&c);
+	return RPC_OK;
+}
+
+enum rpc_status
+nfs3_readdirplus(struct rpc_req *req, void *argp, void *resp)
+{
+	READDIRPLUS3args *args = argp;
+	READDIRPLUS3res *res = resp;
+	READDIRPLUS3resok *ok = &res->READDIRPLUS3res_u.resok;
+	struct nfs3_call c;
+	struct vfs_obj dir;
+	struct fill f;
+	bool eof = false;
+	size_t cap;
+
+	nfs3_begin(&c, req);
+	if ((res->status = nfs3_get(&c, &args->dir, &dir, 0)) != NFS3_OK)
+		goto out;
+	memset(&f, 0, sizeof(f));
+	f.c = &c;
+	f.dir = &dir;
+	f.plus = true;
+	f.ptail = &ok->reply.entries;
+	cap = reply_cap(&c, args->maxcount);
+	if (cap <= READDIR_OVERHEAD || args->dircount == 0)
+		res->status = NFS3ERR_TOOSMALL;
+	else {
+		f.room = cap - READDIR_OVERHEAD;
+		f.dirroom = args->dircount;
+		res->status = fill_reply(&f, args->cookie, &eof);
+	}
+	if (res->status == NFS3_OK)
+		ok->reply.eof = eof;
+	else
+		ok->reply.entries = NULL;
+	vfs_post_op(dir.ve, dir.fd, &ok->dir_attributes);
+	vfs_release(&dir);
+out:
+	nfs3_end(&c);
+	return RPC_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * fcache.h - the open-object cache, internal to vfs/: a handle maps to
+ * an O_PATH descriptor and, for regular files, an I/O descriptor, so
+ * that busy files are not reopened on every READ, WRITE and COMMIT.
+ */
+#ifndef VFS_FCACHE_H
+#define VFS_FCACHE_H
+
+#include <sys/types.h>
+
+#include "handle.h"
+
+struct fcache_ent;
+
+/* The entry for h, referenced, or NULL. */
+struct fcache_ent *fcache_get(const struct handle *h);
+/*
+ * Insert h with its O_PATH descriptor (the cache owns it from now on);
+ * returns the entry, referenced.  If h is already there, pathfd is
+ * closed and the existing entry returned.  NULL when out of memory
+ * (pathfd is then still the caller's).
+ */
+struct fcache_ent *fcache_add(const struct handle *h, int pathfd, dev_t dev,
+	    ino_t ino);
+void	fcache_release(struct fcache_ent *e);
+int	fcache_pathfd(const struct fcache_ent *e);
+/* The I/O descriptor, opened as root on first use; -1 with errno. */
+int	fcache_iofd(struct fcache_ent *e);
+/* Drop e from the cache (it is stale); it closes when released. */
+void	fcache_drop(struct fcache_ent *e);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * resolve.c - from a client's file handle to an open object and back,
+ * and from a directory and a name to the object it holds, without ever
+ * leaving the export: handles are authenticated and bound to their
+ * export, ".." of an export root is the root, symlinks are never
+ * followed, and another filesystem mounted inside an export is only
+ * entered when it is exported itself.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fcache.h"
+#include "vfs.h"
+
+union kernel_fh {
+	struct file_handle	fh;
+	uint8_t			buf[sizeof(struct file_handle) +
+				    MAX_HANDLE_SZ];
+};
+
+void
+vfs_fdpath(int fd, char buf[32])
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+int
+vfs_exports_open(const struct export_table *table, struct vfs_export **out)
+{
+	struct vfs_export *ve;
+	struct stat st;
+	size_t i;
+	int saved;
+
+	if ((ve = calloc(table->nexports + 1, sizeof(*ve))) == NULL)
+		return -1;
+	for (i = 0; i < table->nexports; i++) {
+		ve[i].exp = &table->exports[i];
+		ve[i].rootfd = open(ve[i].exp->path,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ve[i].rootfd == -1 || fstat(ve[i].rootfd, &st) == -1) {
+			saved = errno;
+			vfs_exports_close(ve, i + (ve[i].rootfd != -1));
+			errno = saved;
+			return -1;
+		}
+		ve[i].dev = st.st_dev;
+		ve[i].ino = st.st_ino;
+		ve[i].fsid = ve[i].exp->id;
+	}
+	*out = ve;
+	return 0;
+}
+
+void
+vfs_exports_close(struct vfs_export *ve, size_t n)
+{
+	size_t i;
+
+	if (ve == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (ve[i].rootfd != -1)
+			close(ve[i].rootfd);
+	free(ve);
+}
+
+static const struct vfs_export *
+find_export(const struct vfs_export *ve, size_t n, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ve[i].exp->id == id)
+			return &ve[i];
+	return NULL;
+}
+
+/* The export whose root is this directory (a nested filesystem). */
+static const struct vfs_export *
+find_root(const struct vfs_export *ve, size_t n, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ve[i].dev == st->st_dev && ve[i].ino == st->st_ino)
+			return &ve[i];
+	return NULL;
+}
+
+static nfsstat3
+kernel_handle(int dirfd, const char *name, int flags, uint32_t export_id,
+    struct handle *h)
+{
+	union kernel_fh u;
+	int mount_id;
+
+	u.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(dirfd, name, &u.fh, &mount_id, flags) == -1)
+		return vfs_errno(errno);
+	if (u.fh.handle_bytes > HANDLE_KERNEL_MAX)
+		return NFS3ERR_NOTSUPP;		/* the filesystem's are too big */
+	memset(h, 0, sizeof(*h));
+	h->export_id = export_id;
+	h->type = u.fh.handle_type;
+	h->len = (uint8_t)u.fh.handle_bytes;
+	memcpy(h->kernel, u.fh.f_handle, h->len);
+	return NFS3_OK;
+}
+
+static nfsstat3
+encode(const struct handle_key *key, const struct handle *h,
+    uint8_t fh[HANDLE_MAX], size_t *fhlen)
+{
+	int n;
+
+	if ((n = handle_encode(key, h, fh)) == -1)
+		return NFS3ERR_SERVERFAULT;
+	*fhlen = (size_t)n;
+	return NFS3_OK;
+}
+
+nfsstat3
+vfs_handle_at(const struct handle_key *key, const struct vfs_export *ve,
+    int dirfd, const char *name, uint8_t fh[HANDLE_MAX], size_t *fhlen)
+{
+	struct handle h;
+	nfsstat3 st;
+
+	if ((st = kernel_handle(dirfd, name, 0, ve->exp->id, &h)) != NFS3_OK)
+		return st;
+	return encode(key, &h, fh, fhlen);
+}
+
+/* Fill obj from an open O_PATH descriptor it takes over. */
+static nfsstat3
+obj_adopt(const struct handle_key *key, const struct vfs_export *ve,
+    const struct handle *h, int fd, const struct stat *st,
+    struct vfs_obj *obj)
+{
+	nfsstat3 rc;
+
+	memset(obj, 0, sizeof(*obj));
+	obj->ve = ve;
+	obj->st = *st;
+	obj->fd = fd;
+	if ((rc = encode(key, h, obj->fh, &obj->fhlen)) != NFS3_OK) {
+		close(fd);
+		obj->fd = -1;
+		return rc;
+	}
+	if ((obj->ent = fcache_add(h, fd, st->st_dev, st->st_ino)) != NULL)
+		obj->fd = fcache_pathfd(obj->ent);	/* fd may be closed */
+	return NFS3_OK;
+}
+
+nfsstat3
+vfs_resolve(const struct handle_key *key, const struct vfs_export *ve,
+    size_t n, const uint8_t *fh, size_t fhlen, struct vfs_obj *obj)
+{
+	union kernel_fh u;
+	const struct vfs_export *e;
+	struct fcache_ent *ent;
+	struct handle h;
+	struct stat st;
+	int fd;
+
+	memset(obj, 0, sizeof(*obj));
+	obj->fd = -1;
+	if (handle_decode(key, fh, fhlen, &h) == -1)
+		return NFS3ERR_BADHANDLE;
+	if ((e = find_export(ve, n, h.export_id)) == NULL)
+		return NFS3ERR_STALE;		/* authentic, no longer exported */
+	if ((ent = fcache_get(&h)) != NULL) {
+		fd = fcache_pathfd(ent);
+		if (fstat(fd, &st) == -1 || st.st_nlink == 0) {
+			fcache_drop(ent);
+			fcache_release(ent);
+			return NFS3ERR_STALE;
+		}
+		obj->ve = e;
+		obj->ent = ent;
+		obj->fd = fd;
+		obj->st = st;
+		memcpy(obj->fh, fh, fhlen);
+		obj->fhlen = fhlen;
+		return NFS3_OK;
+	}
+	u.fh.handle_bytes = h.len;
+	u.fh.handle_type = h.type;
+	memcpy(u.fh.f_handle, h.kernel, h.len);
+	fd = open_by_handle_at(e->rootfd, &u.fh, O_PATH | O_CLOEXEC);
+	if (fd == -1)
+		return errno == ESTALE || errno == ENOENT ? NFS3ERR_STALE :
+		    errno == EINVAL ? NFS3ERR_BADHANDLE : vfs_errno(errno);
+	if (fstat(fd, &st) == -1 || st.st_nlink == 0 || st.st_dev != e->dev) {
+		close(fd);
+		return NFS3ERR_STALE;
+	}
+	return obj_adopt(key, e, &h, fd, &st, obj);
+}
+
+void
+vfs_release(struct vfs_obj *obj)
+{
+	if (obj->ent != NULL)
+		fcache_release(obj->ent);
+	else if (obj->fd != -1)
+		close(obj->fd);
+	obj->ent = NULL;
+	obj->fd = -1;
+}
+
+nfsstat3
+vfs_root(const struct handle_key *key, const struct vfs_export *ve,
+    struct vfs_obj *obj)
+{
+	struct handle h;
+	struct stat st;
+	nfsstat3 rc;
+	int fd;
+
+	if ((rc = kernel_handle(ve->rootfd, "", AT_EMPTY_PATH, ve->exp->id,
+	    &h)) != NFS3_OK)
+		return rc;
+	if ((fd = fcntl(ve->rootfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return vfs_errno(errno);
+	if (fstat(fd, &st) == -1) {
+		rc = vfs_errno(errno);
+		close(fd);
+		return rc;
+	}
+	return obj_adopt(key, ve, &h, fd, &st, obj);
+}
+
+nfsstat3
+vfs_check_name(const char *name, bool allow_dots)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return NFS3ERR_ACCES;
+	if (len > VFS_NAME_MAX)
+		return NFS3ERR_NAMETOOLONG;
+	if (strchr(name, '/') != NULL)
+		return NFS3ERR_ACCES;
+	if (!allow_dots && (strcmp(name, ".") == 0 || strcmp(name, "..") == 0))
+		return NFS3ERR_EXIST;
+	return NFS3_OK;
+}
+
+static bool
+is_root(const struct vfs_export *ve, const struct stat *st)
+{
+	return st->st_dev == ve->dev && st->st_ino == ve->ino;
+}
+
+nfsstat3
+vfs_lookup(const struct handle_key *key, const struct vfs_export *ve,
+    size_t n, const struct vfs_obj *dir, const char *name,
+    struct vfs_obj *obj)
+{
+	const struct vfs_export *e = dir->ve;
+	struct handle h;
+	struct stat st;
+	nfsstat3 rc;
+	int fd;
+
+	memset(obj, 0, sizeof(*obj));
+	obj->fd = -1;
+	if (!S_ISDIR(dir->st.st_mode))
+		return NFS3ERR_NOTDIR;
+	if ((rc = vfs_check_name(name, true)) != NFS3_OK)
+		return rc;
+	if (strcmp(name, "..") == 0 && is_root(e, &dir->st))
+		name = ".";
+	fd = openat(dir->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return vfs_errno(errno);
+	if (fstat(fd, &st) == -1) {
+		rc = vfs_errno(errno);
+		close(fd);
+		return rc;
+	}
+	if (st.st_dev != e->dev && (e = find_root(ve, n, &st)) == NULL) {
+		close(fd);
+		return NFS3ERR_ACCES;		/* another filesystem */
+	}
+	if ((rc = kernel_handle(fd, "", AT_EMPTY_PATH, e->exp->id, &h)) !=
+	    NFS3_OK) {
+		close(fd);
+		return rc;
+	}
+	return obj_adopt(key, e, &h, fd, &st, obj);
+}
+
+int
+vfs_iofd(struct vfs_obj *obj)
+{
+	if (obj->ent == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	return fcache_iofd(obj->ent);
+}
+
+nfsstat3
+vfs_refresh(struct vfs_obj *obj)
+{
+	if (fstat(obj->fd, &obj->st) == -1)
+		return vfs_errno(errno);
+	if (obj->st.st_nlink == 0)
+		return NFS3ERR_STALE;
+	return NFS3_OK;
+}
+
+/* As root: the caller may lack read permission on the directory. */
+int
+vfs_sync_dir(int dirfd)
+{
+	int fd, rc;
+
+	if (vfs_cred_root() == -1)
+		return -1;
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int
+vfs_sync_obj(struct vfs_obj *obj)
+{
+	int fd;
+
+	if (S_ISDIR(obj->st.st_mode))
+		return vfs_sync_dir(obj->fd);
+	if (!S_ISREG(obj->st.st_mode))
+		return 0;	/* no descriptor to sync it through */
+	if ((fd = vfs_iofd(obj)) == -1)
+		return -1;
+	return fsync(fd);
+}

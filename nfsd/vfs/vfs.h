@@ -1,0 +1,149 @@
+/*
+ * vfs.h - the filesystem side of the NFS procedures: turning handles
+ * into open objects confined to their export, running each request
+ * under the caller's credentials, attributes in NFSv3 form, errno to
+ * nfsstat3, the open-file cache and directory reading.
+ */
+#ifndef VFS_VFS_H
+#define VFS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "export.h"
+#include "handle.h"
+#include "nfs3_prot.h"
+
+#define VFS_NAME_MAX		255		/* PATHCONF name_max */
+#define VFS_LINK_MAX		65000		/* PATHCONF linkmax */
+#define VFS_IO_MAX		(1024 * 1024)	/* rtmax, wtmax */
+#define VFS_IO_PREF		(1024 * 1024)	/* rtpref, wtpref */
+#define VFS_DIR_PREF		(64 * 1024)	/* dtpref */
+#define VFS_FCACHE_SIZE		4096		/* cached open objects */
+
+/* The runtime side of one export: its root, opened once per load. */
+struct vfs_export {
+	const struct export	*exp;
+	int			 rootfd;	/* O_RDONLY: open_by_handle_at refuses O_PATH */
+	dev_t			 dev;
+	ino_t			 ino;
+	uint64_t		 fsid;		/* fattr3.fsid */
+};
+
+/* Open the roots of every export in table; -1 with errno on failure. */
+int	vfs_exports_open(const struct export_table *table,
+	    struct vfs_export **out);
+void	vfs_exports_close(struct vfs_export *ve, size_t n);
+
+/* cred.c: the calling thread's filesystem identity. */
+int	vfs_cred_apply(const struct export_cred *cred);
+int	vfs_cred_root(void);
+/* The credential a request runs with, after squashing and mapping. */
+void	vfs_cred_map(const struct export_opts *opts, bool authsys,
+	    uint32_t uid, uint32_t gid, uint32_t ngids, const uint32_t *gids,
+	    struct export_cred *out);
+
+/* errmap.c */
+nfsstat3 vfs_errno(int err);
+
+/* fcache.c: handle -> open object, bounded, least recently used out. */
+struct fcache_ent;
+int	vfs_fcache_init(size_t size);
+void	vfs_fcache_free(void);
+/* Forget every entry of this inode (it was removed or replaced). */
+void	vfs_fcache_forget(dev_t dev, ino_t ino);
+
+/* An object a request works on. */
+struct vfs_obj {
+	const struct vfs_export	*ve;
+	struct fcache_ent	*ent;		/* holds fd; NULL if owned */
+	int			 fd;		/* O_PATH */
+	struct stat		 st;		/* as of resolving */
+	uint8_t			 fh[HANDLE_MAX];
+	size_t			 fhlen;
+};
+
+/*
+ * Resolve a client's handle among the exports ve[0..n-1].  Needs the
+ * thread to be root (CAP_DAC_READ_SEARCH).  Returns NFS3_OK,
+ * NFS3ERR_BADHANDLE (altered, foreign, unknown export) or
+ * NFS3ERR_STALE (the object is gone).
+ */
+nfsstat3 vfs_resolve(const struct handle_key *key,
+	    const struct vfs_export *ve, size_t n, const uint8_t *fh,
+	    size_t fhlen, struct vfs_obj *obj);
+/* Release what vfs_resolve or vfs_lookup gave. */
+void	vfs_release(struct vfs_obj *obj);
+/*
+ * The object named name in directory dir, confined to the export: ".."
+ * of the root is the root, other filesystems are not entered unless
+ * exported themselves.  Symlinks are not followed.
+ */
+nfsstat3 vfs_lookup(const struct handle_key *key,
+	    const struct vfs_export *ve, size_t n, const struct vfs_obj *dir,
+	    const char *name, struct vfs_obj *obj);
+/* The handle of name in dir (just created): into fh. */
+nfsstat3 vfs_handle_at(const struct handle_key *key,
+	    const struct vfs_export *ve, int dirfd, const char *name,
+	    uint8_t fh[HANDLE_MAX], size_t *fhlen);
+/* The root object of an export. */
+nfsstat3 vfs_root(const struct handle_key *key, const struct vfs_export *ve,
+	    struct vfs_obj *obj);
+/* A regular-file descriptor for I/O on obj: O_RDWR when possible. */
+int	vfs_iofd(struct vfs_obj *obj);
+/* Re-read obj->st; NFS3ERR_STALE when the object was removed. */
+nfsstat3 vfs_refresh(struct vfs_obj *obj);
+/* "/proc/self/fd/N" for fd: path-based calls on an O_PATH descriptor. */
+void	vfs_fdpath(int fd, char buf[32]);
+/* Check a name a client gives: not empty, no '/', not too long. */
+nfsstat3 vfs_check_name(const char *name, bool allow_dots);
+/* Make a directory's changes durable (switches the thread to root). */
+int	vfs_sync_dir(int dirfd);
+/* Make obj's own metadata durable (regular files and directories). */
+int	vfs_sync_obj(struct vfs_obj *obj);
+
+/* attr.c */
+void	vfs_fattr(const struct vfs_export *ve, const struct stat *st,
+	    fattr3 *out);
+void	vfs_post_op(const struct vfs_export *ve, int fd, post_op_attr *out);
+void	vfs_post_op_st(const struct vfs_export *ve, const struct stat *st,
+	    post_op_attr *out);
+void	vfs_pre_op(const struct stat *st, pre_op_attr *out);
+/* wcc for obj: before from st (if valid), after from a fresh stat. */
+void	vfs_wcc(const struct vfs_export *ve, const struct stat *before,
+	    int fd, wcc_data *out);
+/* Apply sattr3 to an object; the creds in force decide permission. */
+nfsstat3 vfs_setattr(int fd, const struct stat *st, const sattr3 *sa);
+/* Mode bits to create with: sattr3's mode, else def. */
+mode_t	vfs_create_mode(const sattr3 *sa, mode_t def);
+/* ACCESS3 bits the current credentials are granted on st/fd. */
+uint32_t vfs_access(int fd, const struct stat *st, uint32_t want, bool ro);
+/* Whether the caller may read/write fd's file (owner may always). */
+nfsstat3 vfs_may_io(int fd, const struct stat *st, uint32_t uid, bool write);
+
+/* createverf.c: EXCLUSIVE create verifiers kept in the file's times. */
+void	vfs_verf_to_times(const uint8_t verf[NFS3_CREATEVERFSIZE],
+	    struct timespec ts[2]);
+bool	vfs_verf_matches(const uint8_t verf[NFS3_CREATEVERFSIZE],
+	    const struct stat *st);
+
+/* readdir.c: reading a directory from a cookie. */
+struct vfs_dirent {
+	uint64_t	 fileid;
+	uint64_t	 cookie;	/* where the next entry starts */
+	const char	*name;
+	unsigned char	 type;		/* DT_* */
+};
+typedef int (*vfs_dirent_cb)(const struct vfs_dirent *e, void *arg);
+/*
+ * Read entries of the open directory dfd from cookie on, calling cb for
+ * each until cb returns 1 (full) or -1 (error).  Sets *eof when the
+ * directory ended.  Returns 0, or -1 with errno.
+ */
+int	vfs_readdir(int dfd, uint64_t cookie, vfs_dirent_cb cb, void *arg,
+	    bool *eof);
+
+#endif
