@@ -13,9 +13,16 @@
 int
 unit_add_suite(const char *name, const struct unit_test *tests)
 {
+	return unit_add_fixture(name, NULL, NULL, tests);
+}
+
+int
+unit_add_fixture(const char *name, int (*setup)(void), int (*teardown)(void),
+    const struct unit_test *tests)
+{
 	CU_pSuite s;
 
-	if ((s = CU_add_suite(name, NULL, NULL)) == NULL)
+	if ((s = CU_add_suite(name, setup, teardown)) == NULL)
 		return -1;
 	for (; tests->name != NULL; tests++)
 		if (CU_add_test(s, tests->name, tests->fn) == NULL)
@@ -33,6 +40,9 @@ main(void)
 		suite_handle,
 		suite_export_parse,
 		suite_export_match,
+		suite_errmap,
+		suite_createverf,
+		suite_readdir,
 	};
 	unsigned failed;
 	size_t i;

@@ -13,6 +13,9 @@ int	suite_dispatch(void);
 int	suite_handle(void);
 int	suite_export_parse(void);
 int	suite_export_match(void);
+int	suite_errmap(void);
+int	suite_createverf(void);
+int	suite_readdir(void);
 
 /* Add the NULL-terminated tests to a new suite named name. */
 struct unit_test {
@@ -20,6 +23,9 @@ struct unit_test {
 	void		(*fn)(void);
 };
 int	unit_add_suite(const char *name, const struct unit_test *tests);
+/* The same with CUnit suite set-up and tear-down functions. */
+int	unit_add_fixture(const char *name, int (*setup)(void),
+	    int (*teardown)(void), const struct unit_test *tests);
 
 /* Building RPC calls byte by byte (call.c). */
 #include <stddef.h>
