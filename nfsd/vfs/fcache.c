@@ -255,6 +255,8 @@ fcache_iofd(struct fcache_ent *e)
 	pthread_mutex_unlock(&fc.lock);
 	if (fd != -1)
 		return fd;
+	if (vfs_cred_root() == -1)
+		return -1;
 	vfs_fdpath(e->pathfd, path);
 	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1 &&
 	    (errno == EROFS || errno == ETXTBSY || errno == EACCES ||

@@ -192,6 +192,8 @@ vfs_resolve(const struct handle_key *key, const struct vfs_export *ve,
 		obj->fhlen = fhlen;
 		return NFS3_OK;
 	}
+	if (vfs_cred_root() == -1)	/* CAP_DAC_READ_SEARCH */
+		return NFS3ERR_SERVERFAULT;
 	u.fh.handle_bytes = h.len;
 	u.fh.handle_type = h.type;
 	memcpy(u.fh.f_handle, h.kernel, h.len);

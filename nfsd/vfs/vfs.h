@@ -67,8 +67,9 @@ struct vfs_obj {
 };
 
 /*
- * Resolve a client's handle among the exports ve[0..n-1].  Needs the
- * thread to be root (CAP_DAC_READ_SEARCH).  Returns NFS3_OK,
+ * Resolve a client's handle among the exports ve[0..n-1].  When the
+ * object is not cached the thread becomes root to open it (this needs
+ * CAP_DAC_READ_SEARCH).  Returns NFS3_OK,
  * NFS3ERR_BADHANDLE (altered, foreign, unknown export) or
  * NFS3ERR_STALE (the object is gone).
  */
@@ -92,7 +93,10 @@ nfsstat3 vfs_handle_at(const struct handle_key *key,
 /* The root object of an export. */
 nfsstat3 vfs_root(const struct handle_key *key, const struct vfs_export *ve,
 	    struct vfs_obj *obj);
-/* A regular-file descriptor for I/O on obj: O_RDWR when possible. */
+/*
+ * A regular-file descriptor for I/O on obj, O_RDWR when possible; the
+ * first open is done as root (callers check permission per call).
+ */
 int	vfs_iofd(struct vfs_obj *obj);
 /* Re-read obj->st; NFS3ERR_STALE when the object was removed. */
 nfsstat3 vfs_refresh(struct vfs_obj *obj);
