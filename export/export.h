@@ -45,6 +45,8 @@ struct export_opts {
 	bool			alldirs;	/* -alldirs */
 	bool			resvport;	/* -resvport: source port < 1024 */
 	bool			mapall_set;	/* -mapall given */
+	bool			fsid_set;	/* -fsid given */
+	uint64_t		fsid;
 	struct export_cred	maproot;	/* default nobody (-2:-2) */
 	struct export_cred	mapall;
 };
@@ -62,6 +64,8 @@ struct export {
 	char			*path;		/* absolute, canonical */
 	uint32_t		 id;		/* stable: derived from the path */
 	dev_t			 dev;		/* st_dev of the path */
+	uint64_t		 fsid;		/* -fsid=N, else the id */
+	int			 fsid_line;	/* where -fsid was given, or 0 */
 	struct export_group	*groups;
 	size_t			 ngroups;
 };

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -384,6 +385,7 @@ create_export(struct parser *ps, struct entry_path *ep)
 	exp->path = ep->canon;
 	ep->canon = NULL;
 	exp->id = id;
+	exp->fsid = id;
 	exp->dev = ep->dev;
 	return exp;
 }
@@ -408,12 +410,39 @@ copy_targets(const struct entry *ent, struct export_group *g)
 	return 0;
 }
 
+/* -fsid=N names one export: the same on each of its lines, unique. */
+static int
+apply_fsid(struct parser *ps, struct export *exp, const struct entry *ent,
+    const struct word *w)
+{
+	const struct export *other;
+	size_t k;
+
+	if (!ent->opts.fsid_set)
+		return 0;
+	if (exp->fsid_line != 0 && exp->fsid != ent->opts.fsid)
+		return fail(ps, w->line, w->text, "-fsid differs from the "
+		    "one given on line %d", exp->fsid_line);
+	for (k = 0; k < ps->table->nexports; k++) {
+		other = &ps->table->exports[k];
+		if (other != exp && other->fsid == ent->opts.fsid)
+			return fail(ps, w->line, w->text, "-fsid=%llu is "
+			    "also %s's", (unsigned long long)ent->opts.fsid,
+			    other->path);
+	}
+	exp->fsid = ent->opts.fsid;
+	exp->fsid_line = ent->line;
+	return 0;
+}
+
 static int
 append_group(struct parser *ps, struct export *exp, const struct entry *ent,
     const struct word *w)
 {
 	struct export_group *groups, *g;
 
+	if (apply_fsid(ps, exp, ent, w) == -1)
+		return -1;
 	groups = reallocarray(exp->groups, exp->ngroups + 1, sizeof(*groups));
 	if (groups == NULL)
 		return fail(ps, w->line, w->text, "%s", strerror(errno));
@@ -931,6 +960,25 @@ set_sec(struct parser *ps, struct entry *ent, const struct optarg *a)
 	}
 }
 
+/* -fsid=N: the fsid clients see, for fileservers that fail over. */
+static int
+set_fsid(struct parser *ps, struct entry *ent, const struct optarg *a)
+{
+	unsigned long long v;
+	char *end;
+
+	if (ent->opts.fsid_set)
+		return fail_word(ps, a->opt, "-fsid given twice");
+	errno = 0;
+	v = strtoull(a->value, &end, 10);
+	if (errno != 0 || *end != '\0' || a->value[0] == '-' ||
+	    !isdigit((unsigned char)a->value[0]))
+		return fail_word(ps, a->word, "-fsid wants a decimal number");
+	ent->opts.fsid_set = true;
+	ent->opts.fsid = v;
+	return 0;
+}
+
 static int
 set_network(struct parser *ps, struct entry *ent, const struct optarg *a)
 {
@@ -959,6 +1007,7 @@ static const struct option {
 	option_fn	*apply;
 } options[] = {
 	{ "alldirs",	false,	set_alldirs },
+	{ "fsid",	true,	set_fsid },
 	{ "mapall",	true,	set_mapall },
 	{ "maproot",	true,	set_maproot },
 	{ "mask",	true,	set_mask },

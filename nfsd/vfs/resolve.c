@@ -52,7 +52,7 @@ vfs_exports_open(const struct export_table *table, struct vfs_export **out)
 		}
 		ve[i].dev = st.st_dev;
 		ve[i].ino = st.st_ino;
-		ve[i].fsid = ve[i].exp->id;
+		ve[i].fsid = ve[i].exp->fsid;
 	}
 	*out = ve;
 	return 0;
