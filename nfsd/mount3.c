@@ -19,6 +19,20 @@
 
 #define RESERVED_PORT_MAX	1023
 
+/*
+ * MOUNT works on the server's own behalf (paths, the state directory):
+ * the worker may still hold the credentials of its last NFS caller.
+ */
+static int
+as_server(void)
+{
+	if (vfs_cred_root() == -1) {
+		log_warn("becoming root again");
+		return -1;
+	}
+	return 0;
+}
+
 /* The caller's address as the mount list records it. */
 static void
 peer_host(const struct rpc_req *req, char *buf, size_t len)
@@ -200,6 +214,8 @@ mount_mnt(struct rpc_req *req, void *argp, void *resp)
 	struct exports_ref *ref;
 	char host[INET6_ADDRSTRLEN];
 
+	if (as_server() == -1)
+		return RPC_ERR_SYSTEM;
 	peer_host(req, host, sizeof(host));
 	ref = nfsd_exports_hold(d);
 	res->fhs_status = mnt_check(req, ref->table, *args,
@@ -258,6 +274,8 @@ mount_umnt(struct rpc_req *req, void *argp, void *res)
 	char host[INET6_ADDRSTRLEN];
 
 	(void)res;
+	if (as_server() == -1)
+		return RPC_ERR_SYSTEM;
 	peer_host(req, host, sizeof(host));
 	(void)mountlist_remove(d->mounts, host, *args);
 	return RPC_OK;
@@ -271,6 +289,8 @@ mount_umntall(struct rpc_req *req, void *args, void *res)
 
 	(void)args;
 	(void)res;
+	if (as_server() == -1)
+		return RPC_ERR_SYSTEM;
 	peer_host(req, host, sizeof(host));
 	(void)mountlist_remove_host(d->mounts, host);
 	return RPC_OK;
