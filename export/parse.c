@@ -431,7 +431,8 @@ apply_fsid(struct parser *ps, struct export *exp, const struct entry *ent,
 			    other->path);
 	}
 	exp->fsid = ent->opts.fsid;
-	exp->fsid_line = ent->line;
+	if (exp->fsid_line == 0)
+		exp->fsid_line = ent->line;
 	return 0;
 }
 
@@ -1152,8 +1153,9 @@ export_parse_text(const char *name, const char *text,
 			break;
 		}
 	if (r == 0) {
-		qsort(ps->table->exports, ps->table->nexports,
-		    sizeof(*ps->table->exports), compare_exports);
+		if (ps->table->nexports > 0)	/* exports is NULL if none */
+			qsort(ps->table->exports, ps->table->nexports,
+			    sizeof(*ps->table->exports), compare_exports);
 		*out = ps->table;
 		ps->table = NULL;
 	}

@@ -125,7 +125,8 @@ rec_feed(struct rec_reader *r, const uint8_t *in, size_t n, size_t *used)
 		take = r->frag_left;
 		if (take > n - off)
 			take = n - off;
-		memcpy(r->buf + r->len, in + off, take);
+		if (take > 0)	/* an empty fragment may come before any buffer */
+			memcpy(r->buf + r->len, in + off, take);
 		r->len += take;
 		r->frag_left -= (uint32_t)take;
 		off += take;
