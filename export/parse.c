@@ -851,6 +851,29 @@ has_host_bits(const struct export_target *t)
 	return false;
 }
 
+/*
+ * A network written IPv4-mapped (::ffff:10.0.0.0/104) is the IPv4
+ * network it maps (10.0.0.0/8): clients are matched as IPv4.
+ */
+static int
+unmap_network(struct parser *ps, const struct word *w,
+    struct export_target *t)
+{
+	unsigned mapped_bits = V4MAPPED_LEN * 8;
+
+	if (t->family != AF_INET6 ||
+	    memcmp(t->addr, v4mapped, V4MAPPED_LEN) != 0)
+		return 0;
+	if (t->prefix < mapped_bits)
+		return fail_word(ps, w, "an IPv4-mapped network needs a "
+		    "prefix of at least 96 bits");
+	memmove(t->addr, t->addr + V4MAPPED_LEN, V4_LEN);
+	memset(t->addr + V4_LEN, 0, V6_LEN - V4_LEN);
+	t->family = AF_INET;
+	t->prefix -= mapped_bits;
+	return 0;
+}
+
 static int
 add_network(struct parser *ps, struct entry *ent)
 {
@@ -873,6 +896,8 @@ add_network(struct parser *ps, struct entry *ent)
 	if (has_host_bits(&t))
 		return fail(ps, w->line, w->text,
 		    "address has bits set beyond the /%u prefix", t.prefix);
+	if (unmap_network(ps, w, &t) == -1)
+		return -1;
 	if (inet_ntop(t.family, t.addr, addr, sizeof(addr)) == NULL)
 		return fail_word(ps, w, strerror(errno));
 	snprintf(name, sizeof(name), "%s/%u", addr, t.prefix);

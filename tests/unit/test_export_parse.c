@@ -271,6 +271,25 @@ test_fsid(void)
 	teardown();
 }
 
+/* A network written IPv4-mapped is the IPv4 network it maps. */
+static void
+test_network_mapped(void)
+{
+	struct export_table *t;
+	const struct export_target *tg;
+
+	setup("a", NULL);
+	t = parse_ok("@/a -network ::ffff:10.0.0.0/104\n");
+	tg = &only_group(t)->targets[0];
+	CU_ASSERT_EQUAL(tg->family, AF_INET);
+	CU_ASSERT_EQUAL(tg->prefix, 8);
+	CU_ASSERT_TRUE(addr_is(tg, "10.0.0.0"));
+	CU_ASSERT_STRING_EQUAL(tg->name, "10.0.0.0/8");
+	export_table_free(&t);
+	parse_bad("@/a -network ::ffff:0.0.0.0/80\n", 1, "::ffff:0.0.0.0/80");
+	teardown();
+}
+
 static void
 test_maproot(void)
 {
@@ -909,6 +928,7 @@ suite_export_parse(void)
 		{ "empty and comment-only text", test_empty },
 		{ "-ro, -o, -alldirs, -resvport", test_flags },
 		{ "-fsid", test_fsid },
+		{ "IPv4-mapped network", test_network_mapped },
 		{ "-maproot", test_maproot },
 		{ "-mapall", test_mapall },
 		{ "credential errors", test_cred_errors },
