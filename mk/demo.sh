@@ -33,7 +33,7 @@ fi
 mkdir -p "$demo/export" "$state"
 cat > "$demo/exports" <<EOT
 # The demo's exports file, in FreeBSD exports(5) syntax.
-$demo/export -network 127.0.0.0/8
+$demo/export -maproot=root -network 127.0.0.0/8
 EOT
 [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null && sleep 1
 
@@ -49,6 +49,12 @@ rpcinfo -p 127.0.0.1
 echo
 echo "== showmount -e 127.0.0.1"
 showmount -e 127.0.0.1
+echo
+echo "== a file written and listed over NFS by libnfs"
+date >"$demo/hello.txt"
+nfs-cp "$demo/hello.txt" "nfs://127.0.0.1$demo/export/hello-$$.txt" ||
+    echo "demo: nfs-cp failed" >&2
+nfs-ls "nfs://127.0.0.1$demo/export"
 echo
 echo "nfsd is running (pid $(cat "$pidfile")), exporting $demo/export"
 echo "to 127.0.0.0/8; its log goes to syslog."
