@@ -223,18 +223,25 @@ static nfsstat3
 create_checked(int dirfd, const char *name, const createhow3 *how)
 {
 	const sattr3 *sa = &how->createhow3_u.obj_attributes;
+	sattr3 size_only;
 	struct stat st;
 
 	if (mknodat(dirfd, name, S_IFREG | vfs_create_mode(sa, 0644), 0) == 0)
 		return set_new_attrs(dirfd, name, sa, false);
 	if (errno != EEXIST || how->mode == GUARDED)
 		return vfs_errno(errno);
-	/* UNCHECKED on an existing file: it stays, with the new attributes */
+	/*
+	 * UNCHECKED on an existing file: the file stays as it is, except
+	 * for a size (O_TRUNC), as knfsd does; its mode is not the
+	 * creator's to change.
+	 */
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return vfs_errno(errno);
 	if (!S_ISREG(st.st_mode))
 		return NFS3ERR_EXIST;
-	return set_new_attrs(dirfd, name, sa, true);
+	memset(&size_only, 0, sizeof(size_only));
+	size_only.size = sa->size;
+	return set_new_attrs(dirfd, name, &size_only, false);
 }
 
 enum rpc_status
