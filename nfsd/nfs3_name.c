@@ -110,15 +110,14 @@ made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
 
 /* Apply what sattr3 asks beyond the mode given at creation. */
 static nfsstat3
-set_new_attrs(int dirfd, const char *name, const sattr3 *sa, bool mode)
+set_new_attrs(int dirfd, const char *name, const sattr3 *sa)
 {
 	sattr3 rest = *sa;
 	struct stat st;
 	nfsstat3 rc;
 	int fd;
 
-	if (!mode)
-		rest.mode.set_it = FALSE;
+	rest.mode.set_it = FALSE;
 	if (!rest.mode.set_it && !rest.uid.set_it && !rest.gid.set_it &&
 	    !rest.size.set_it && rest.atime.set_it == DONT_CHANGE &&
 	    rest.mtime.set_it == DONT_CHANGE)
@@ -227,7 +226,7 @@ create_checked(int dirfd, const char *name, const createhow3 *how)
 	struct stat st;
 
 	if (mknodat(dirfd, name, S_IFREG | vfs_create_mode(sa, 0644), 0) == 0)
-		return set_new_attrs(dirfd, name, sa, false);
+		return set_new_attrs(dirfd, name, sa);
 	if (errno != EEXIST || how->mode == GUARDED)
 		return vfs_errno(errno);
 	/*
@@ -241,7 +240,7 @@ create_checked(int dirfd, const char *name, const createhow3 *how)
 		return NFS3ERR_EXIST;
 	memset(&size_only, 0, sizeof(size_only));
 	size_only.size = sa->size;
-	return set_new_attrs(dirfd, name, &size_only, false);
+	return set_new_attrs(dirfd, name, &size_only);
 }
 
 enum rpc_status
@@ -288,7 +287,7 @@ nfs3_mkdir(struct rpc_req *req, void *argp, void *resp)
 	    vfs_create_mode(&args->attributes, 0755)) == -1)
 		st = vfs_errno(errno);
 	if (st == NFS3_OK)
-		st = set_new_attrs(op.dir.fd, name, &args->attributes, false);
+		st = set_new_attrs(op.dir.fd, name, &args->attributes);
 	res->status = made_finish(&c, &op, name, st, &m);
 	dirop_end(&op);
 	nfs3_end(&c);
@@ -315,7 +314,7 @@ nfs3_symlink(struct rpc_req *req, void *argp, void *resp)
 		st = vfs_errno(errno);
 	if (st == NFS3_OK)
 		st = set_new_attrs(op.dir.fd, name,
-		    &args->symlink.symlink_attributes, false);
+		    &args->symlink.symlink_attributes);
 	res->status = made_finish(&c, &op, name, st, &m);
 	dirop_end(&op);
 	nfs3_end(&c);
@@ -347,7 +346,7 @@ mknod_node(int dirfd, const char *name, const mknoddata3 *what)
 	}
 	if (mknodat(dirfd, name, type | vfs_create_mode(sa, 0644), rdev) == -1)
 		return vfs_errno(errno);
-	return set_new_attrs(dirfd, name, sa, false);
+	return set_new_attrs(dirfd, name, sa);
 }
 
 enum rpc_status
