@@ -152,13 +152,16 @@ nfs3_null(struct rpc_req *req, void *args, void *res)
 
 #define PROC(name, fn, ta, tr) { #name, fn, (xdrproc_t)xdr_##ta, \
 	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), 0 }
+/* Not idempotent: a retransmission is answered from the reply cache. */
+#define CHANGE(name, fn, ta, tr) { #name, fn, (xdrproc_t)xdr_##ta, \
+	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), RPC_PROC_NONIDEM }
 
 static const struct rpc_proc nfs3_procs[] = {
 	[NFSPROC3_NULL] = { "NULL", nfs3_null, (xdrproc_t)rpc_xdr_void, 1,
 	    (xdrproc_t)rpc_xdr_void, 1, 0 },
 	[NFSPROC3_GETATTR] = PROC(GETATTR, nfs3_getattr, GETATTR3args,
 	    GETATTR3res),
-	[NFSPROC3_SETATTR] = PROC(SETATTR, nfs3_setattr, SETATTR3args,
+	[NFSPROC3_SETATTR] = CHANGE(SETATTR, nfs3_setattr, SETATTR3args,
 	    SETATTR3res),
 	[NFSPROC3_LOOKUP] = PROC(LOOKUP, nfs3_lookup, LOOKUP3args,
 	    LOOKUP3res),
@@ -171,19 +174,19 @@ static const struct rpc_proc nfs3_procs[] = {
 	    sizeof(struct nfs3_read_res), 0 },
 	[NFSPROC3_WRITE] = { "WRITE", nfs3_write,
 	    (xdrproc_t)nfs3_xdr_write_args, sizeof(WRITE3args),
-	    (xdrproc_t)xdr_WRITE3res, sizeof(WRITE3res), 0 },
-	[NFSPROC3_CREATE] = PROC(CREATE, nfs3_create, CREATE3args,
+	    (xdrproc_t)xdr_WRITE3res, sizeof(WRITE3res), RPC_PROC_NONIDEM },
+	[NFSPROC3_CREATE] = CHANGE(CREATE, nfs3_create, CREATE3args,
 	    CREATE3res),
-	[NFSPROC3_MKDIR] = PROC(MKDIR, nfs3_mkdir, MKDIR3args, MKDIR3res),
-	[NFSPROC3_SYMLINK] = PROC(SYMLINK, nfs3_symlink, SYMLINK3args,
+	[NFSPROC3_MKDIR] = CHANGE(MKDIR, nfs3_mkdir, MKDIR3args, MKDIR3res),
+	[NFSPROC3_SYMLINK] = CHANGE(SYMLINK, nfs3_symlink, SYMLINK3args,
 	    SYMLINK3res),
-	[NFSPROC3_MKNOD] = PROC(MKNOD, nfs3_mknod, MKNOD3args, MKNOD3res),
-	[NFSPROC3_REMOVE] = PROC(REMOVE, nfs3_remove, REMOVE3args,
+	[NFSPROC3_MKNOD] = CHANGE(MKNOD, nfs3_mknod, MKNOD3args, MKNOD3res),
+	[NFSPROC3_REMOVE] = CHANGE(REMOVE, nfs3_remove, REMOVE3args,
 	    REMOVE3res),
-	[NFSPROC3_RMDIR] = PROC(RMDIR, nfs3_rmdir, RMDIR3args, RMDIR3res),
-	[NFSPROC3_RENAME] = PROC(RENAME, nfs3_rename, RENAME3args,
+	[NFSPROC3_RMDIR] = CHANGE(RMDIR, nfs3_rmdir, RMDIR3args, RMDIR3res),
+	[NFSPROC3_RENAME] = CHANGE(RENAME, nfs3_rename, RENAME3args,
 	    RENAME3res),
-	[NFSPROC3_LINK] = PROC(LINK, nfs3_link, LINK3args, LINK3res),
+	[NFSPROC3_LINK] = CHANGE(LINK, nfs3_link, LINK3args, LINK3res),
 	[NFSPROC3_READDIR] = PROC(READDIR, nfs3_readdir, READDIR3args,
 	    READDIR3res),
 	[NFSPROC3_READDIRPLUS] = PROC(READDIRPLUS, nfs3_readdirplus,
@@ -194,7 +197,7 @@ static const struct rpc_proc nfs3_procs[] = {
 	    FSINFO3res),
 	[NFSPROC3_PATHCONF] = PROC(PATHCONF, nfs3_pathconf, PATHCONF3args,
 	    PATHCONF3res),
-	[NFSPROC3_COMMIT] = PROC(COMMIT, nfs3_commit, COMMIT3args,
+	[NFSPROC3_COMMIT] = CHANGE(COMMIT, nfs3_commit, COMMIT3args,
 	    COMMIT3res),
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "drc.h"
 #include "log.h"
 #include "svc.h"
 
@@ -126,6 +127,38 @@ run_proc(const struct rpc_proc *proc, struct rpc_req *req,
 	return RPC_DISP_REPLY;
 }
 
+/*
+ * A non-idempotent call: answered from the duplicate request cache if
+ * it was executed before, dropped while its first copy still runs.
+ */
+static enum rpc_disp
+run_once(const struct rpc_proc *proc, struct rpc_req *req,
+    const uint8_t *rec, size_t len, uint8_t *out, size_t outcap,
+    size_t *outlen)
+{
+	const struct rpc_call_hdr *h = &req->hdr;
+	struct drc_entry *ent;
+	struct drc_key key;
+	enum rpc_disp disp;
+
+	drc_key_make(&key, req->peer, req->transport == RPC_UDP, h->xid,
+	    h->prog, h->vers, h->proc, rec + h->args_off, len - h->args_off);
+	switch (drc_begin(req->drc, &key, out, outcap, outlen, &ent)) {
+	case DRC_HIT:
+		log_debug("%s xid %08x: answered from the reply cache",
+		    proc->name, h->xid);
+		return RPC_DISP_REPLY;
+	case DRC_BUSY:
+		return RPC_DISP_DROP;
+	case DRC_NEW:
+		break;
+	}
+	disp = run_proc(proc, req, rec, len, out, outcap, outlen);
+	drc_finish(req->drc, ent, disp == RPC_DISP_REPLY ? out : NULL,
+	    *outlen);
+	return disp;
+}
+
 enum rpc_disp
 rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
     struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,
@@ -165,6 +198,8 @@ rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 		*outlen = rpc_reply_auth_error(out, h->xid, RPC_AUTH_TOOWEAK);
 		return RPC_DISP_REPLY;
 	}
+	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM))
+		return run_once(proc, req, rec, len, out, outcap, outlen);
 	return run_proc(proc, req, rec, len, out, outcap, outlen);
 }
 

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "drc.h"
 #include "log.h"
 #include "server.h"
 
@@ -60,7 +61,14 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 	atomic_init(&srv->nconns, 0);
 	pthread_mutex_init(&srv->qlock, NULL);
 	pthread_cond_init(&srv->qcond, NULL);
+	if ((srv->drc = drc_create(cfg->drc_entries ? cfg->drc_entries :
+	    DRC_ENTRIES_DEFAULT, cfg->drc_bytes ? cfg->drc_bytes :
+	    DRC_BYTES_DEFAULT)) == NULL) {
+		free(srv);
+		return NULL;
+	}
 	if ((srv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		drc_free(&srv->drc);
 		free(srv);
 		return NULL;
 	}
@@ -383,6 +391,7 @@ rpc_server_free(struct rpc_server **srvp)
 	close(srv->epfd);
 	pthread_mutex_destroy(&srv->qlock);
 	pthread_cond_destroy(&srv->qcond);
+	drc_free(&srv->drc);
 	free(srv);
 	*srvp = NULL;
 }

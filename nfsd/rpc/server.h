@@ -99,6 +99,7 @@ struct rpc_server {
 	struct watch_src	 watch[SERVER_MAX_WATCH];
 	size_t			 nwatch;
 	atomic_size_t		 nconns;
+	struct drc		*drc;
 
 	pthread_mutex_t		 qlock;
 	pthread_cond_t		 qcond;

@@ -36,10 +36,12 @@ enum rpc_status {
 };
 
 struct rpc_req;
+struct drc;
 typedef enum rpc_status (*rpc_handler)(struct rpc_req *req, void *args,
 	    void *res);
 
 #define RPC_PROC_AUTH_SYS	0x1	/* AUTH_SYS required */
+#define RPC_PROC_NONIDEM	0x2	/* not idempotent: replies cached */
 
 struct rpc_proc {
 	const char	*name;
@@ -72,6 +74,7 @@ struct rpc_req {
 	socklen_t		 peerlen;
 	void			*ctx;		/* the daemon's state */
 	struct arena		*arena;		/* results live here */
+	struct drc		*drc;		/* NULL: no reply cache */
 	/* Run once the reply is encoded (or abandoned): a handler's hold. */
 	void			(*cleanup)(void *arg);
 	void			*cleanup_arg;
@@ -114,6 +117,8 @@ struct rpc_server_config {
 	size_t		max_record;
 	int		nworkers;
 	size_t		max_conns;
+	size_t		drc_entries;	/* 0: the defaults */
+	size_t		drc_bytes;
 };
 
 typedef void (*rpc_fd_cb)(int fd, void *arg);

@@ -117,6 +117,7 @@ job_run(struct worker *w, struct job *job)
 	req.peerlen = job->peerlen;
 	req.ctx = srv->ctx;
 	req.arena = &w->arena;
+	req.drc = srv->drc;
 
 	cap = req.transport == RPC_TCP ? w->outcap - REC_MARK_SIZE :
 	    RPC_UDP_MAX;

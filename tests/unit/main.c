@@ -43,6 +43,7 @@ main(void)
 		suite_errmap,
 		suite_createverf,
 		suite_readdir,
+		suite_drc,
 	};
 	unsigned failed;
 	size_t i;

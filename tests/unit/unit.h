@@ -16,6 +16,7 @@ int	suite_export_match(void);
 int	suite_errmap(void);
 int	suite_createverf(void);
 int	suite_readdir(void);
+int	suite_drc(void);
 
 /* Add the NULL-terminated tests to a new suite named name. */
 struct unit_test {
