@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,38 @@ struct options {
 	const char	*bind;
 	uint16_t	 nfs_port;
 	uint16_t	 mount_port;
+	struct rpc_server_config cfg;	/* -o tunables */
 };
+
+enum tunable_type {
+	TUNE_INT,
+	TUNE_UNSIGNED,
+	TUNE_SIZE,
+};
+
+/* The -o tunables: name, the field it sets, its bounds. */
+static const struct tunable {
+	const char		*name;
+	enum tunable_type	 type;
+	size_t			 off;
+	unsigned long		 min, max;
+	const char		*what;
+} tunables[] = {
+#define T(n, t, f, lo, hi, w) \
+	{ n, t, offsetof(struct rpc_server_config, f), lo, hi, w }
+	T("workers", TUNE_INT, nworkers, 1, 256, "worker threads"),
+	T("max-conns", TUNE_SIZE, max_conns, 1, 65536, "TCP connections"),
+	T("max-inflight", TUNE_UNSIGNED, max_inflight, 1, 65536,
+	    "calls in progress per connection"),
+	T("max-record", TUNE_SIZE, max_record, 65536, RPC_MAX_RECORD,
+	    "bytes in one RPC record (READ/WRITE sizes follow)"),
+	T("idle-timeout", TUNE_UNSIGNED, idle_timeout, 0, 86400,
+	    "seconds before an idle connection is closed (0: never)"),
+	T("drc-entries", TUNE_SIZE, drc_entries, 16, 1 << 20,
+	    "replies kept by the duplicate request cache"),
+#undef T
+};
+#define NTUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
 
 /* MOUNT versions served and registered; NFS is version 3 only. */
 static const uint32_t mount_vers[] = { 1, 2, 3 };
@@ -50,6 +82,7 @@ usage(FILE *f)
 "  -m mountport  MOUNT port, TCP and UDP (%d)\n"
 "  -b address    listen on this address only (default: all)\n"
 "  -N            do not register with rpcbind\n"
+"  -o name=value[,name=value...]  limits (see nfsd -o help)\n"
 "  -t            check the exports file and exit\n"
 "  -v            verbose (debug) logging\n"
 "  -h            this help\n"
@@ -73,6 +106,82 @@ parse_port(const char *s, uint16_t *port)
 }
 
 static void
+tunables_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "nfsd -o tunables:\n");
+	for (i = 0; i < NTUNABLES; i++)
+		fprintf(f, "  %-13s %s (%lu..%lu)\n", tunables[i].name,
+		    tunables[i].what, tunables[i].min, tunables[i].max);
+}
+
+static int
+set_tunable(struct rpc_server_config *cfg, const char *name, size_t len,
+    const char *value)
+{
+	const struct tunable *t;
+	unsigned long v;
+	char *end, *field;
+	size_t i;
+
+	for (i = 0; i < NTUNABLES; i++) {
+		t = &tunables[i];
+		if (strlen(t->name) != len || strncmp(t->name, name, len) != 0)
+			continue;
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (errno != 0 || end == value || (*end != '\0' &&
+		    *end != ',') || value[0] == '-' || v < t->min ||
+		    v > t->max) {
+			fprintf(stderr, "nfsd: -o %s: wants %lu..%lu\n",
+			    t->name, t->min, t->max);
+			return -1;
+		}
+		field = (char *)cfg + t->off;
+		switch (t->type) {
+		case TUNE_INT:
+			*(int *)(void *)field = (int)v;
+			break;
+		case TUNE_UNSIGNED:
+			*(unsigned *)(void *)field = (unsigned)v;
+			break;
+		case TUNE_SIZE:
+			*(size_t *)(void *)field = v;
+			break;
+		}
+		return 0;
+	}
+	fprintf(stderr, "nfsd: -o %.*s: unknown (nfsd -o help lists them)\n",
+	    (int)len, name);
+	return -1;
+}
+
+/* -o workers=16,idle-timeout=600 */
+static int
+parse_tunables(struct rpc_server_config *cfg, const char *arg)
+{
+	const char *p = arg, *eq, *comma;
+
+	if (strcmp(arg, "help") == 0) {
+		tunables_help(stdout);
+		exit(0);
+	}
+	while (*p != '\0') {
+		eq = strchr(p, '=');
+		comma = strchr(p, ',');
+		if (eq == NULL || (comma != NULL && comma < eq)) {
+			fprintf(stderr, "nfsd: -o %s: wants name=value\n", p);
+			return -1;
+		}
+		if (set_tunable(cfg, p, (size_t)(eq - p), eq + 1) == -1)
+			return -1;
+		p = comma != NULL ? comma + 1 : eq + strlen(eq);
+	}
+	return 0;
+}
+
+static void
 parse_args(int argc, char **argv, struct options *o)
 {
 	int ch;
@@ -82,7 +191,12 @@ parse_args(int argc, char **argv, struct options *o)
 	o->statedir = NFSD_DEFAULT_STATEDIR;
 	o->nfs_port = NFSD_DEFAULT_NFS_PORT;
 	o->mount_port = NFSD_DEFAULT_MOUNT_PORT;
-	while ((ch = getopt(argc, argv, "fe:s:p:m:b:Ntvh")) != -1) {
+	o->cfg.max_record = RPC_MAX_RECORD;
+	o->cfg.nworkers = RPC_WORKERS_DEFAULT;
+	o->cfg.max_conns = RPC_MAX_CONNS_DEFAULT;
+	o->cfg.max_inflight = RPC_MAX_INFLIGHT_DEFAULT;
+	o->cfg.idle_timeout = RPC_IDLE_TIMEOUT_DEFAULT;
+	while ((ch = getopt(argc, argv, "fe:s:p:m:b:o:Ntvh")) != -1) {
 		switch (ch) {
 		case 'f':
 			o->foreground = true;
@@ -107,6 +221,10 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'N':
 			o->no_rpcbind = true;
+			break;
+		case 'o':
+			if (parse_tunables(&o->cfg, optarg) == -1)
+				exit(2);
 			break;
 		case 't':
 			o->check_only = true;
@@ -274,16 +392,11 @@ static struct rpc_server *
 server_start(struct nfsd *d, const struct options *o)
 {
 	static struct rpc_prog table[2];
-	struct rpc_server_config cfg = {
-		.max_record = RPC_MAX_RECORD,
-		.nworkers = RPC_WORKERS_DEFAULT,
-		.max_conns = RPC_MAX_CONNS_DEFAULT,
-	};
 	struct rpc_server *srv;
 
 	table[0] = nfs_program;
 	table[1] = mount_program;
-	if ((srv = rpc_server_create(table, 2, d, &cfg)) == NULL) {
+	if ((srv = rpc_server_create(table, 2, d, &o->cfg)) == NULL) {
 		log_warn("server");
 		return NULL;
 	}
@@ -339,6 +452,7 @@ nfsd_setup(struct run *r)
 
 	d->exports_file = r->o.exports;
 	d->statedir = r->o.statedir;
+	d->io_max = nfsd_io_max(r->o.cfg.max_record);
 	umask(0);		/* clients give the modes of what they create */
 	nfsd_verf_init(d);
 	if (vfs_fcache_init(fcache_size()) == -1) {

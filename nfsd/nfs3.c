@@ -108,6 +108,19 @@ nfs3_commit_dir(int dirfd)
 	return NFS3_OK;
 }
 
+#define RECORD_OVERHEAD		8192	/* RPC and NFS headers around data */
+#define IO_UNIT			4096
+
+uint32_t
+nfsd_io_max(size_t max_record)
+{
+	size_t n = max_record > RECORD_OVERHEAD ?
+	    max_record - RECORD_OVERHEAD : IO_UNIT;
+
+	n -= n % IO_UNIT;
+	return n < VFS_IO_MAX ? (uint32_t)n : VFS_IO_MAX;
+}
+
 void
 nfsd_verf_init(struct nfsd *d)
 {

@@ -134,11 +134,11 @@ nfs3_fsinfo(struct rpc_req *req, void *argp, void *resp)
 	nfs3_begin(&c, req);
 	if ((res->status = nfs3_get(&c, &args->fsroot, &obj, 0)) == NFS3_OK) {
 		vfs_post_op_st(obj.ve, &obj.st, &ok->obj_attributes);
-		ok->rtmax = VFS_IO_MAX;
-		ok->rtpref = VFS_IO_PREF;
+		ok->rtmax = c.d->io_max;
+		ok->rtpref = c.d->io_max;
 		ok->rtmult = 4096;
-		ok->wtmax = VFS_IO_MAX;
-		ok->wtpref = VFS_IO_PREF;
+		ok->wtmax = c.d->io_max;
+		ok->wtpref = c.d->io_max;
 		ok->wtmult = 4096;
 		ok->dtpref = VFS_DIR_PREF;
 		ok->maxfilesize = (size3)INT64_MAX;

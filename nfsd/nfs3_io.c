@@ -58,7 +58,7 @@ nfs3_read(struct rpc_req *req, void *argp, void *resp)
 		goto out;
 	}
 	r->offset = args->offset;
-	r->count = args->count < VFS_IO_MAX ? args->count : VFS_IO_MAX;
+	r->count = args->count < c.d->io_max ? args->count : c.d->io_max;
 out:
 	nfs3_end(&c);
 	return RPC_OK;

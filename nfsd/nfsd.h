@@ -41,9 +41,13 @@ struct nfsd {
 	struct mountlist	*mounts;
 	pthread_mutex_t		 exports_lock;
 	struct exports_ref	*exports;
+	uint32_t		 io_max;	/* FSINFO rtmax and wtmax */
 	uint8_t			 writeverf[8];	/* changes on restart, on a failed flush */
 	pthread_mutex_t		 verf_lock;
 };
+
+/* The largest READ/WRITE that fits a record of max_record bytes. */
+uint32_t nfsd_io_max(size_t max_record);
 
 /* nfs3.c: the write verifier, and replacing it after a failed flush. */
 void	nfsd_verf_init(struct nfsd *d);

@@ -37,6 +37,7 @@ conn_new(struct rpc_server *srv, int fd, const struct sockaddr_storage *peer,
 	addr_format((const struct sockaddr *)peer, c->name, sizeof(c->name));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
+	c->last_active = time(NULL);
 	c->events = EPOLLIN | EPOLLRDHUP;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = c->events;
@@ -95,11 +96,21 @@ conn_abort(struct conn *c)
 void
 conn_close(struct conn *c)
 {
+	struct job *backlog, *job;
+
 	pthread_mutex_lock(&c->lock);
 	c->dead = true;
 	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	(void)shutdown(c->fd, SHUT_RDWR);
+	backlog = c->backlog;
+	c->backlog = c->backlog_tail = NULL;
 	pthread_mutex_unlock(&c->lock);
+	while ((job = backlog) != NULL) {	/* never given to a worker */
+		backlog = job->next;
+		free(job->rec);
+		free(job);
+		conn_release(c);
+	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -108,6 +119,60 @@ conn_close(struct conn *c)
 		c->next->prev = c->prev;
 	log_debug("%s: connection closed", c->name);
 	conn_release(c);
+}
+
+static void conn_set_events_locked(struct conn *c);
+
+/*
+ * Backpressure.  A connection gets at most max_inflight calls with the
+ * workers, and none while more than max_outq reply bytes wait for its
+ * peer to read them; calls beyond that wait in its backlog, and while
+ * there is a backlog the connection is not read from.  A client that
+ * floods, or never reads, thus holds neither the workers nor more than
+ * max_outq + max_inflight replies of memory.
+ */
+static bool
+conn_may_dispatch_locked(const struct conn *c)
+{
+	const struct rpc_server_config *cfg = &c->srv->cfg;
+
+	return c->inflight < cfg->max_inflight && c->outq_bytes <= cfg->max_outq;
+}
+
+static void
+conn_set_paused_locked(struct conn *c, bool paused)
+{
+	if (c->paused != paused) {
+		c->paused = paused;
+		conn_set_events_locked(c);
+	}
+}
+
+/* Hand the backlog to the workers as far as the limits allow. */
+static void
+conn_dispatch_locked(struct conn *c)
+{
+	struct job *job;
+
+	while (c->backlog != NULL && conn_may_dispatch_locked(c)) {
+		job = c->backlog;
+		if ((c->backlog = job->next) == NULL)
+			c->backlog_tail = NULL;
+		job->next = NULL;
+		c->inflight++;
+		job_submit(c->srv, job);
+	}
+	conn_set_paused_locked(c, c->backlog != NULL);
+}
+
+void
+conn_call_done(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->inflight--;
+	if (!c->dead)
+		conn_dispatch_locked(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 static void
@@ -125,7 +190,14 @@ conn_submit(struct conn *c)
 	job->peer = c->peer;
 	job->peerlen = c->peerlen;
 	conn_hold(c);
-	job_submit(c->srv, job);
+	pthread_mutex_lock(&c->lock);
+	if (c->backlog_tail != NULL)
+		c->backlog_tail->next = job;
+	else
+		c->backlog = job;
+	c->backlog_tail = job;
+	conn_dispatch_locked(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Feed what was read to the reassembler; false when the conn must go. */
@@ -151,6 +223,17 @@ conn_consume(struct conn *c, const uint8_t *buf, size_t n)
 	return true;
 }
 
+static bool
+conn_paused(struct conn *c)
+{
+	bool paused;
+
+	pthread_mutex_lock(&c->lock);
+	paused = c->paused;
+	pthread_mutex_unlock(&c->lock);
+	return paused;
+}
+
 void
 conn_readable(struct conn *c)
 {
@@ -159,9 +242,11 @@ conn_readable(struct conn *c)
 	int round;
 
 	/* A bounded number of reads, so one busy peer cannot starve others. */
-	for (round = 0; round < SERVER_READ_ROUNDS; round++) {
+	for (round = 0; round < SERVER_READ_ROUNDS && !conn_paused(c);
+	    round++) {
 		n = read(c->fd, buf, sizeof(buf));
 		if (n > 0) {
+			c->last_active = time(NULL);
 			if (!conn_consume(c, buf, (size_t)n))
 				goto close;
 			if ((size_t)n < sizeof(buf))
@@ -194,6 +279,7 @@ conn_flush_locked(struct conn *c)
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		o->off += (size_t)n;
+		c->outq_bytes -= (size_t)n;
 		if (o->off < o->len)
 			return 0;
 		c->outq = o->next;
@@ -203,12 +289,19 @@ conn_flush_locked(struct conn *c)
 	return 0;
 }
 
+/*
+ * What the loop waits for: input unless paused (a paused connection
+ * waits for nothing but EPOLLOUT, so a peer that half-closes cannot
+ * make the loop spin), output while replies are queued.
+ */
 static void
-conn_want_write(struct conn *c, bool on)
+conn_set_events_locked(struct conn *c)
 {
 	struct epoll_event ev;
-	uint32_t want = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+	uint32_t want = c->paused ? 0 : EPOLLIN | EPOLLRDHUP;
 
+	if (c->outq != NULL)
+		want |= EPOLLOUT;
 	if (c->events == want)
 		return;
 	c->events = want;
@@ -229,6 +322,7 @@ conn_queue_locked(struct conn *c, const uint8_t *buf, size_t len)
 	o->len = len;
 	o->off = 0;
 	memcpy(o->data, buf, len);
+	c->outq_bytes += len;
 	if (c->outq_tail != NULL)
 		c->outq_tail->next = o;
 	else
@@ -256,7 +350,7 @@ conn_send(struct conn *c, const uint8_t *buf, size_t len)
 	}
 	if (conn_queue_locked(c, buf + n, len - (size_t)n) == -1)
 		goto fail;
-	conn_want_write(c, true);
+	conn_set_events_locked(c);
 	goto out;
 fail:
 	log_warn("%s: send", c->name);
@@ -273,7 +367,31 @@ conn_writable(struct conn *c)
 	if (conn_flush_locked(c) == -1) {
 		c->dead = true;
 		(void)shutdown(c->fd, SHUT_RDWR);
-	} else if (c->outq == NULL)
-		conn_want_write(c, false);
+	} else {
+		conn_set_events_locked(c);
+		conn_dispatch_locked(c);
+	}
 	pthread_mutex_unlock(&c->lock);
+}
+
+void
+conn_reap_idle(struct rpc_server *srv, time_t now)
+{
+	struct conn *c, *next;
+	bool idle;
+
+	if (srv->cfg.idle_timeout == 0)
+		return;
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		pthread_mutex_lock(&c->lock);
+		idle = c->inflight == 0 && c->outq == NULL &&
+		    now - c->last_active > (time_t)srv->cfg.idle_timeout;
+		pthread_mutex_unlock(&c->lock);
+		if (idle) {
+			log_info("%s: idle for %us, closing", c->name,
+			    srv->cfg.idle_timeout);
+			conn_close(c);
+		}
+	}
 }

@@ -57,6 +57,16 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 	srv->nprogs = nprogs;
 	srv->ctx = ctx;
 	srv->cfg = *cfg;
+	if (srv->cfg.max_record == 0)
+		srv->cfg.max_record = RPC_MAX_RECORD;
+	if (srv->cfg.nworkers <= 0)
+		srv->cfg.nworkers = RPC_WORKERS_DEFAULT;
+	if (srv->cfg.max_conns == 0)
+		srv->cfg.max_conns = RPC_MAX_CONNS_DEFAULT;
+	if (srv->cfg.max_inflight == 0)
+		srv->cfg.max_inflight = RPC_MAX_INFLIGHT_DEFAULT;
+	if (srv->cfg.max_outq == 0)
+		srv->cfg.max_outq = RPC_MAX_OUTQ_DEFAULT;
 	atomic_init(&srv->quit, false);
 	atomic_init(&srv->nconns, 0);
 	pthread_mutex_init(&srv->qlock, NULL);
@@ -334,9 +344,13 @@ loop_event(struct rpc_server *srv, struct epoll_event *ev)
 		break;
 	case SRC_CONN:
 		c = (struct conn *)src;
+		if (ev->events & (EPOLLHUP | EPOLLERR)) {
+			conn_close(c);	/* both ways shut: nothing to deliver */
+			break;
+		}
 		if (ev->events & EPOLLOUT)
 			conn_writable(c);
-		if (ev->events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		if (ev->events & (EPOLLIN | EPOLLRDHUP))
 			conn_readable(c);
 		break;
 	case SRC_WATCH:
@@ -350,6 +364,7 @@ int
 rpc_server_run(struct rpc_server *srv)
 {
 	struct epoll_event events[LOOP_EVENTS];
+	time_t now, last_reap = 0;
 	int n, i;
 
 	if (workers_start(srv) == -1) {
@@ -365,6 +380,10 @@ rpc_server_run(struct rpc_server *srv)
 		}
 		for (i = 0; i < n; i++)
 			loop_event(srv, &events[i]);
+		if ((now = time(NULL)) != last_reap) {
+			conn_reap_idle(srv, now);
+			last_reap = now;
+		}
 	}
 	workers_stop(srv);
 	return 0;

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "record.h"
 #include "svc.h"
@@ -60,6 +61,12 @@ struct conn {
 	uint32_t		 events;
 	struct outbuf		*outq;
 	struct outbuf		*outq_tail;
+	size_t			 outq_bytes;
+	unsigned		 inflight;	/* calls with the workers */
+	struct job		*backlog;	/* calls read, waiting their turn */
+	struct job		*backlog_tail;
+	bool			 paused;	/* not reading: too much pending */
+	time_t			 last_active;	/* loop thread only */
 	struct rec_reader	 rec;
 	struct sockaddr_storage	 peer;
 	socklen_t		 peerlen;
@@ -119,6 +126,10 @@ void	conn_abort(struct conn *c);
 void	conn_hold(struct conn *c);
 void	conn_release(struct conn *c);
 void	conn_send(struct conn *c, const uint8_t *buf, size_t len);
+/* A worker is done with one of the connection's calls. */
+void	conn_call_done(struct conn *c);
+/* Loop thread: close connections idle for longer than the limit. */
+void	conn_reap_idle(struct rpc_server *srv, time_t now);
 
 /* worker.c */
 void	job_submit(struct rpc_server *srv, struct job *job);

@@ -20,6 +20,9 @@
 #define RPC_UDP_MAX		65507		/* IPv4 datagram payload */
 #define RPC_WORKERS_DEFAULT	8
 #define RPC_MAX_CONNS_DEFAULT	1024
+#define RPC_MAX_INFLIGHT_DEFAULT 64		/* per connection */
+#define RPC_MAX_OUTQ_DEFAULT	(8 * RPC_MAX_RECORD)
+#define RPC_IDLE_TIMEOUT_DEFAULT 360		/* seconds, as knfsd */
 
 enum rpc_transport {
 	RPC_TCP,
@@ -117,6 +120,9 @@ struct rpc_server_config {
 	size_t		max_record;
 	int		nworkers;
 	size_t		max_conns;
+	unsigned	max_inflight;	/* calls per connection */
+	size_t		max_outq;	/* unsent reply bytes per connection */
+	unsigned	idle_timeout;	/* seconds; 0: never */
 	size_t		drc_entries;	/* 0: the defaults */
 	size_t		drc_bytes;
 };

@@ -35,8 +35,10 @@ job_submit(struct rpc_server *srv, struct job *job)
 void
 job_free(struct job *job)
 {
-	if (job->conn != NULL)
+	if (job->conn != NULL) {
+		conn_call_done(job->conn);
 		conn_release(job->conn);
+	}
 	free(job->rec);
 	free(job);
 }

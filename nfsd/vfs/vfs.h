@@ -20,7 +20,6 @@
 #define VFS_NAME_MAX		255		/* PATHCONF name_max */
 #define VFS_LINK_MAX		65000		/* PATHCONF linkmax */
 #define VFS_IO_MAX		(1024 * 1024)	/* rtmax, wtmax */
-#define VFS_IO_PREF		(1024 * 1024)	/* rtpref, wtpref */
 #define VFS_DIR_PREF		(64 * 1024)	/* dtpref */
 #define VFS_FCACHE_SIZE		4096		/* cached open objects */
 
