@@ -24,6 +24,7 @@ struct options {
 	bool		 foreground;
 	bool		 no_rpcbind;
 	bool		 check_only;
+	bool		 show_stats;
 	bool		 verbose;
 	const char	*exports;
 	const char	*statedir;
@@ -73,8 +74,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: nfsd [-fNtv] [-e exports] [-s statedir] [-p nfsport] [-m mountport]\n"
-"            [-b address]\n"
+"usage: nfsd [-fNStv] [-e exports] [-s statedir] [-p nfsport] [-m mountport]\n"
+"            [-b address] [-o name=value,...]\n"
 "  -f            stay in the foreground, log to stderr\n"
 "  -e exports    exports file, FreeBSD exports(5) syntax (%s)\n"
 "  -s statedir   handle key, mount list, pid file (%s)\n"
@@ -84,9 +85,11 @@ usage(FILE *f)
 "  -N            do not register with rpcbind\n"
 "  -o name=value[,name=value...]  limits (see nfsd -o help)\n"
 "  -t            check the exports file and exit\n"
+"  -S            print the running server's statistics (of -s statedir)\n"
 "  -v            verbose (debug) logging\n"
 "  -h            this help\n"
-"Signals: SIGHUP re-reads the exports file; SIGTERM/SIGINT stop.\n",
+"Signals: SIGHUP re-reads the exports file; SIGUSR1 writes statistics\n"
+"to statedir/stats and the log; SIGTERM/SIGINT stop.\n",
 	    NFSD_DEFAULT_EXPORTS, NFSD_DEFAULT_STATEDIR,
 	    NFSD_DEFAULT_NFS_PORT, NFSD_DEFAULT_MOUNT_PORT);
 }
@@ -196,7 +199,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->cfg.max_conns = RPC_MAX_CONNS_DEFAULT;
 	o->cfg.max_inflight = RPC_MAX_INFLIGHT_DEFAULT;
 	o->cfg.idle_timeout = RPC_IDLE_TIMEOUT_DEFAULT;
-	while ((ch = getopt(argc, argv, "fe:s:p:m:b:o:Ntvh")) != -1) {
+	while ((ch = getopt(argc, argv, "fe:s:p:m:b:o:NStvh")) != -1) {
 		switch (ch) {
 		case 'f':
 			o->foreground = true;
@@ -228,6 +231,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 't':
 			o->check_only = true;
+			break;
+		case 'S':
+			o->show_stats = true;
 			break;
 		case 'v':
 			o->verbose = true;
@@ -350,6 +356,81 @@ pidfile_remove(const char *dir)
 	(void)unlink(path);
 }
 
+/*
+ * SIGUSR1: the report into STATEDIR/stats (written aside, then renamed
+ * into place) and into the log.
+ */
+static int
+stats_write(struct rpc_server *srv, const char *dir)
+{
+	char path[4096], tmp[4096], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NFSD_STATSFILE);
+	snprintf(tmp, sizeof(tmp), "%s/%s.new", dir, NFSD_STATSFILE);
+	if ((f = fopen(tmp, "w+e")) == NULL) {
+		log_warn("%s", tmp);
+		return -1;
+	}
+	rpc_server_report(srv, f);
+	if (fflush(f) == EOF || ferror(f) || rename(tmp, path) == -1) {
+		log_warn("%s", path);
+		fclose(f);
+		return -1;
+	}
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		log_info("stats: %s", line);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* nfsd -S: ask the running server for its report and print it. */
+static int
+stats_show(const char *dir)
+{
+	char path[4096], buf[4096];
+	struct stat before, after;
+	FILE *f;
+	long pid;
+	int i;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, NFSD_PIDFILE);
+	if ((f = fopen(path, "re")) == NULL || fscanf(f, "%ld", &pid) != 1) {
+		fprintf(stderr, "nfsd: %s: no running server\n", path);
+		if (f != NULL)
+			fclose(f);
+		return 1;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", dir, NFSD_STATSFILE);
+	if (stat(path, &before) == -1)
+		memset(&before, 0, sizeof(before));
+	if (kill((pid_t)pid, SIGUSR1) == -1) {
+		fprintf(stderr, "nfsd: pid %ld: %s\n", pid, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < 50; i++) {	/* up to 5 s */
+		if (stat(path, &after) == 0 &&
+		    (after.st_ino != before.st_ino ||
+		    after.st_mtim.tv_nsec != before.st_mtim.tv_nsec ||
+		    after.st_mtim.tv_sec != before.st_mtim.tv_sec))
+			break;
+		usleep(100000);
+	}
+	if ((f = fopen(path, "re")) == NULL) {
+		fprintf(stderr, "nfsd: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stdout);
+	fclose(f);
+	return 0;
+}
+
 struct sigctx {
 	struct rpc_server	*srv;
 	struct nfsd		*d;
@@ -365,6 +446,8 @@ on_signal(int fd, void *arg)
 		if (si.ssi_signo == SIGHUP) {
 			log_info("SIGHUP: re-reading %s", s->d->exports_file);
 			(void)nfsd_exports_reload(s->d);
+		} else if (si.ssi_signo == SIGUSR1) {
+			(void)stats_write(s->srv, s->d->statedir);
 		} else {
 			log_info("signal %u: shutting down", si.ssi_signo);
 			rpc_server_stop(s->srv);
@@ -381,6 +464,7 @@ signals_setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
@@ -502,6 +586,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &r.o);
 	if (r.o.check_only)
 		return check_exports(r.o.exports);
+	if (r.o.show_stats)
+		return stats_show(r.o.statedir);
 	log_init("nfsd", true, r.o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	r.sfd = -1;
 	if (nfsd_setup(&r) == -1)

@@ -7,10 +7,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 
 #include "arena.h"
 #include "drc.h"
 #include "log.h"
+#include "stats.h"
 #include "svc.h"
 
 static const struct rpc_prog *
@@ -61,9 +63,11 @@ reply_error(struct rpc_req *req, enum rpc_status st, uint8_t *out,
 
 	switch (st) {
 	case RPC_ERR_GARBAGE:
+		stats_event(req->stats, STATS_GARBAGE);
 		*outlen = rpc_reply_accepted(out, xid, ACC_GARBAGE_ARGS);
 		break;
 	case RPC_ERR_TOOWEAK:
+		stats_event(req->stats, STATS_AUTH_ERROR);
 		*outlen = rpc_reply_auth_error(out, xid, RPC_AUTH_TOOWEAK);
 		break;
 	case RPC_DROP:
@@ -145,10 +149,12 @@ run_once(const struct rpc_proc *proc, struct rpc_req *req,
 	    h->prog, h->vers, h->proc, rec + h->args_off, len - h->args_off);
 	switch (drc_begin(req->drc, &key, out, outcap, outlen, &ent)) {
 	case DRC_HIT:
+		stats_event(req->stats, STATS_DRC_HIT);
 		log_debug("%s xid %08x: answered from the reply cache",
 		    proc->name, h->xid);
 		return RPC_DISP_REPLY;
 	case DRC_BUSY:
+		stats_event(req->stats, STATS_DRC_DROP);
 		return RPC_DISP_DROP;
 	case DRC_NEW:
 		break;
@@ -159,48 +165,13 @@ run_once(const struct rpc_proc *proc, struct rpc_req *req,
 	return disp;
 }
 
-enum rpc_disp
-rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
-    struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,
-    size_t outcap, size_t *outlen)
+static uint64_t
+elapsed_usec(const struct timespec *a, const struct timespec *b)
 {
-	const struct rpc_prog *prog;
-	const struct rpc_vers *vers;
-	const struct rpc_proc *proc;
-	struct rpc_call_hdr *h = &req->hdr;
+	int64_t ns = (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
+	    (b->tv_nsec - a->tv_nsec);
 
-	switch (rpc_call_decode(rec, len, h)) {
-	case RPC_DECODE_OK:
-		break;
-	case RPC_DECODE_MISMATCH:
-		*outlen = rpc_reply_rpc_mismatch(out, h->xid);
-		return RPC_DISP_REPLY;
-	case RPC_DECODE_AUTH:
-		*outlen = rpc_reply_auth_error(out, h->xid, h->auth_stat);
-		return RPC_DISP_REPLY;
-	default:
-		return RPC_DISP_CLOSE;
-	}
-	if ((prog = find_prog(progs, nprogs, h->prog)) == NULL) {
-		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROG_UNAVAIL);
-		return RPC_DISP_REPLY;
-	}
-	if ((vers = find_vers(prog, h->vers)) == NULL) {
-		*outlen = rpc_reply_prog_mismatch(out, h->xid,
-		    prog->vers[0].vers, prog->vers[prog->nvers - 1].vers);
-		return RPC_DISP_REPLY;
-	}
-	if ((proc = find_proc(vers, h->proc)) == NULL) {
-		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROC_UNAVAIL);
-		return RPC_DISP_REPLY;
-	}
-	if (!flavor_ok(proc, h->cred_flavor)) {
-		*outlen = rpc_reply_auth_error(out, h->xid, RPC_AUTH_TOOWEAK);
-		return RPC_DISP_REPLY;
-	}
-	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM))
-		return run_once(proc, req, rec, len, out, outcap, outlen);
-	return run_proc(proc, req, rec, len, out, outcap, outlen);
+	return ns > 0 ? (uint64_t)ns / 1000 : 0;
 }
 
 bool_t
@@ -238,4 +209,62 @@ rpc_peer_port(const struct rpc_req *req)
 	if (sa->sa_family == AF_INET6)
 		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
 	return 0;
+}
+
+enum rpc_disp
+rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
+    struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,
+    size_t outcap, size_t *outlen)
+{
+	const struct rpc_prog *prog;
+	const struct rpc_vers *vers;
+	const struct rpc_proc *proc;
+	struct rpc_call_hdr *h = &req->hdr;
+	struct timespec t0, t1;
+	enum rpc_disp disp;
+
+	switch (rpc_call_decode(rec, len, h)) {
+	case RPC_DECODE_OK:
+		break;
+	case RPC_DECODE_MISMATCH:
+		*outlen = rpc_reply_rpc_mismatch(out, h->xid);
+		return RPC_DISP_REPLY;
+	case RPC_DECODE_AUTH:
+		stats_event(req->stats, STATS_AUTH_ERROR);
+		*outlen = rpc_reply_auth_error(out, h->xid, h->auth_stat);
+		return RPC_DISP_REPLY;
+	default:
+		stats_event(req->stats, STATS_NOT_RPC);
+		return RPC_DISP_CLOSE;
+	}
+	if ((prog = find_prog(progs, nprogs, h->prog)) == NULL) {
+		stats_event(req->stats, STATS_UNAVAIL);
+		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROG_UNAVAIL);
+		return RPC_DISP_REPLY;
+	}
+	if ((vers = find_vers(prog, h->vers)) == NULL) {
+		stats_event(req->stats, STATS_UNAVAIL);
+		*outlen = rpc_reply_prog_mismatch(out, h->xid,
+		    prog->vers[0].vers, prog->vers[prog->nvers - 1].vers);
+		return RPC_DISP_REPLY;
+	}
+	if ((proc = find_proc(vers, h->proc)) == NULL) {
+		stats_event(req->stats, STATS_UNAVAIL);
+		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROC_UNAVAIL);
+		return RPC_DISP_REPLY;
+	}
+	if (!flavor_ok(proc, h->cred_flavor)) {
+		stats_event(req->stats, STATS_AUTH_ERROR);
+		*outlen = rpc_reply_auth_error(out, h->xid, RPC_AUTH_TOOWEAK);
+		return RPC_DISP_REPLY;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM))
+		disp = run_once(proc, req, rec, len, out, outcap, outlen);
+	else
+		disp = run_proc(proc, req, rec, len, out, outcap, outlen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stats_call(stats_proc(req->stats, (size_t)(prog - progs),
+	    (size_t)(vers - prog->vers), h->proc), elapsed_usec(&t0, &t1));
+	return disp;
 }

@@ -15,6 +15,7 @@
 #include "drc.h"
 #include "log.h"
 #include "server.h"
+#include "stats.h"
 
 #define LOOP_EVENTS	128
 #define LOOP_TICK_MS	1000
@@ -77,7 +78,13 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 		free(srv);
 		return NULL;
 	}
+	if ((srv->stats = stats_create(progs, nprogs)) == NULL) {
+		drc_free(&srv->drc);
+		free(srv);
+		return NULL;
+	}
 	if ((srv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		stats_free(&srv->stats);
 		drc_free(&srv->drc);
 		free(srv);
 		return NULL;
@@ -258,6 +265,7 @@ tcp_accept(struct rpc_server *srv, struct listen_src *ls)
 		if (atomic_load(&srv->nconns) >= srv->cfg.max_conns) {
 			addr_format((struct sockaddr *)&peer, name,
 			    sizeof(name));
+			stats_event(srv->stats, STATS_CONN_REFUSED);
 			log_warnx("%s: refused, %zu connections already",
 			    name, srv->cfg.max_conns);
 			close(fd);
@@ -390,6 +398,18 @@ rpc_server_run(struct rpc_server *srv)
 }
 
 void
+rpc_server_report(struct rpc_server *srv, FILE *f)
+{
+	struct drc_stats ds;
+
+	stats_print(srv->stats, f);
+	drc_stats(srv->drc, &ds);
+	fprintf(f, "reply cache: %zu entries, %zu bytes\n", ds.entries,
+	    ds.bytes);
+	fprintf(f, "connections: %zu\n", atomic_load(&srv->nconns));
+}
+
+void
 rpc_server_stop(struct rpc_server *srv)
 {
 	atomic_store(&srv->quit, true);
@@ -411,6 +431,7 @@ rpc_server_free(struct rpc_server **srvp)
 	pthread_mutex_destroy(&srv->qlock);
 	pthread_cond_destroy(&srv->qcond);
 	drc_free(&srv->drc);
+	stats_free(&srv->stats);
 	free(srv);
 	*srvp = NULL;
 }

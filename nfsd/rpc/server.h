@@ -107,6 +107,7 @@ struct rpc_server {
 	size_t			 nwatch;
 	atomic_size_t		 nconns;
 	struct drc		*drc;
+	struct rpc_stats	*stats;
 
 	pthread_mutex_t		 qlock;
 	pthread_cond_t		 qcond;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <rpc/rpc.h>
@@ -40,6 +41,7 @@ enum rpc_status {
 
 struct rpc_req;
 struct drc;
+struct rpc_stats;
 typedef enum rpc_status (*rpc_handler)(struct rpc_req *req, void *args,
 	    void *res);
 
@@ -78,6 +80,7 @@ struct rpc_req {
 	void			*ctx;		/* the daemon's state */
 	struct arena		*arena;		/* results live here */
 	struct drc		*drc;		/* NULL: no reply cache */
+	struct rpc_stats	*stats;		/* NULL: not counted */
 	/* Run once the reply is encoded (or abandoned): a handler's hold. */
 	void			(*cleanup)(void *arg);
 	void			*cleanup_arg;
@@ -145,6 +148,8 @@ int	rpc_server_watch(struct rpc_server *srv, int fd, rpc_fd_cb cb,
 /* Start the workers, then run the loop until rpc_server_stop. */
 int	rpc_server_run(struct rpc_server *srv);
 void	rpc_server_stop(struct rpc_server *srv);
+/* Write what the server has done so far (stats.c's report). */
+void	rpc_server_report(struct rpc_server *srv, FILE *f);
 void	rpc_server_free(struct rpc_server **srv);
 
 #endif

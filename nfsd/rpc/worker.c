@@ -120,6 +120,7 @@ job_run(struct worker *w, struct job *job)
 	req.ctx = srv->ctx;
 	req.arena = &w->arena;
 	req.drc = srv->drc;
+	req.stats = srv->stats;
 
 	cap = req.transport == RPC_TCP ? w->outcap - REC_MARK_SIZE :
 	    RPC_UDP_MAX;
