@@ -86,7 +86,13 @@ vfs_cred_map(const struct export_opts *opts, bool authsys, uint32_t uid,
 		*out = opts->mapall;
 		return;
 	}
-	if (!authsys || uid == 0) {
+	if (!authsys) {		/* AUTH_NONE: nobody, whatever -maproot says */
+		memset(out, 0, sizeof(*out));
+		out->uid = EXPORT_NOBODY;
+		out->gid = EXPORT_NOBODY;
+		return;
+	}
+	if (uid == 0) {
 		*out = opts->maproot;
 		return;
 	}

@@ -40,7 +40,10 @@ void	vfs_exports_close(struct vfs_export *ve, size_t n);
 /* cred.c: the calling thread's filesystem identity. */
 int	vfs_cred_apply(const struct export_cred *cred);
 int	vfs_cred_root(void);
-/* The credential a request runs with, after squashing and mapping. */
+/*
+ * The credential a request runs with: -mapall for everyone; otherwise
+ * AUTH_NONE is nobody, root is -maproot, others are who they say.
+ */
 void	vfs_cred_map(const struct export_opts *opts, bool authsys,
 	    uint32_t uid, uint32_t gid, uint32_t ngids, const uint32_t *gids,
 	    struct export_cred *out);

@@ -10,6 +10,7 @@ IT_PIDDIR come from run.sh.
 import atexit
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -23,9 +24,12 @@ NFSD = os.environ.get("NFSD", "build/nfsd")
 NFS_PORT = 2049
 MOUNT_PORT = 20048
 
-# AddressSanitizer / LeakSanitizer / UBSan reports (make check SAN=1).
+# AddressSanitizer / LeakSanitizer / UBSan reports (make check SAN=1),
+# and valgrind memcheck's (make valgrind).
 SAN_RE = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
-                    r"runtime error:|SUMMARY: [A-Za-z]+Sanitizer")
+                    r"runtime error:|SUMMARY: [A-Za-z]+Sanitizer|"
+                    r"==\d+== (Invalid |Conditional jump|Use of uninit|"
+                    r"Syscall param|Mismatched free|.*definitely lost)")
 
 _failures = []
 _checks = 0
@@ -135,7 +139,8 @@ class Nfsd:
         self.generation = 0
 
     def argv(self):
-        return [NFSD, "-f", "-e", self.exports, "-s", self.statedir,
+        return shlex.split(os.environ.get("NFSD_PREFIX", "")) + \
+            [NFSD, "-f", "-e", self.exports, "-s", self.statedir,
                 "-p", str(self.nfs_port), "-m", str(self.mount_port)] + \
             self.extra
 

@@ -141,7 +141,7 @@ expect_false() {
 # expect_no_sanitizer TEXT WHAT: no AddressSanitizer, LeakSanitizer or
 # UBSan report in TEXT (make check SAN=1; ASan's exit status 1 would
 # otherwise look like an ordinary "exit 1").
-SAN_RE='ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer'
+SAN_RE='ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer|==[0-9]+== (Invalid |Conditional jump|Use of uninit|Syscall param|Mismatched free|.*definitely lost)'
 expect_no_sanitizer() {
 	expect_no_match "$1" "$SAN_RE" "$2"
 }
@@ -309,8 +309,10 @@ start_nfsd() {
 	done
 	mkdir -p "$state"
 	NFSD_LOG=$(mktemp "$W/nfsd.log.XXXXXX")
-	say "  starting: $NFSD -f -e $exports -s $state $*"
-	"$NFSD" -f -e "$exports" -s "$state" "$@" </dev/null >>"$NFSD_LOG" 2>&1 &
+	say "  starting: ${NFSD_PREFIX:+$NFSD_PREFIX }$NFSD -f -e $exports -s $state $*"
+	# shellcheck disable=SC2086  # NFSD_PREFIX is a command and its words
+	${NFSD_PREFIX:-} "$NFSD" -f -e "$exports" -s "$state" "$@" \
+	    </dev/null >>"$NFSD_LOG" 2>&1 &
 	NFSD_PID=$!
 	IT_PIDS+=("$NFSD_PID")
 	[ -n "$IT_PIDDIR" ] && : >"$IT_PIDDIR/nfsd.$NFSD_PID"

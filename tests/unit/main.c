@@ -44,6 +44,7 @@ main(void)
 		suite_createverf,
 		suite_readdir,
 		suite_drc,
+		suite_cred,
 	};
 	unsigned failed;
 	size_t i;

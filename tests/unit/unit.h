@@ -17,6 +17,7 @@ int	suite_errmap(void);
 int	suite_createverf(void);
 int	suite_readdir(void);
 int	suite_drc(void);
+int	suite_cred(void);
 
 /* Add the NULL-terminated tests to a new suite named name. */
 struct unit_test {
