@@ -62,6 +62,10 @@ export NFSD
 # The independent clients of tests/interop, built by make.
 INTEROP_BIN=$(cd "$BUILD" && pwd)/interop
 export INTEROP_BIN
+# The front ends (build/mailctl, ...) and their test programs.
+CLIENT_BUILD=$(cd "$BUILD" && pwd)
+CTEST_BIN=$CLIENT_BUILD/ctest
+export CLIENT_BUILD CTEST_BIN
 
 IT_TIMEOUT=${IT_TIMEOUT:-120}
 IT_VERBOSE=${IT_VERBOSE:-0}

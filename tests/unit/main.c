@@ -30,6 +30,32 @@ unit_add_fixture(const char *name, int (*setup)(void), int (*teardown)(void),
 	return 0;
 }
 
+#define MAX_REGISTERED	64
+
+static int (*registered[MAX_REGISTERED])(void);
+static size_t nregistered;
+
+void
+unit_register(int (*suite)(void))
+{
+	if (nregistered < MAX_REGISTERED)
+		registered[nregistered++] = suite;
+	else
+		fprintf(stderr, "unit: more than %d registered suites\n",
+		    MAX_REGISTERED);
+}
+
+static int
+add_registered(void)
+{
+	size_t i;
+
+	for (i = 0; i < nregistered; i++)
+		if (registered[i]() != 0)
+			return -1;
+	return 0;
+}
+
 int
 main(void)
 {
@@ -58,6 +84,11 @@ main(void)
 			CU_cleanup_registry();
 			return 1;
 		}
+	if (add_registered() != 0) {
+		fprintf(stderr, "cannot register a suite\n");
+		CU_cleanup_registry();
+		return 1;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() +

@@ -19,6 +19,15 @@ int	suite_readdir(void);
 int	suite_drc(void);
 int	suite_cred(void);
 
+/*
+ * A test file may register its suite itself instead of being listed in
+ * main.c: UNIT_REGISTER(suite_foo); at file scope.
+ */
+void	unit_register(int (*suite)(void));
+#define UNIT_REGISTER(fn) \
+	static void fn##_register(void) __attribute__((constructor)); \
+	static void fn##_register(void) { unit_register(fn); }
+
 /* Add the NULL-terminated tests to a new suite named name. */
 struct unit_test {
 	const char	*name;
