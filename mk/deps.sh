@@ -4,11 +4,15 @@
 # print the exact command to run.
 set -eu
 
-# build: compiler, rpcgen, XDR runtime, OpenSSL, CUnit, libnfs, libcrypt
+# build: compiler, rpcgen, XDR runtime, OpenSSL, CUnit, libnfs, libcrypt,
+#        tinycdb (the compiled userdb)
 # tests: rpcbind, rpcinfo/showmount, nfs-ls, python3, namespaces
+# fuzz: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
+# make valgrind: valgrind
 PACKAGES="gcc make pkg-config libc6-dev rpcsvc-proto libtirpc-dev
-libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev
-rpcbind nfs-common python3 iproute2 util-linux procps"
+libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev libcdb-dev
+rpcbind nfs-common python3 iproute2 util-linux procps
+clang libclang-rt-14-dev llvm valgrind"
 
 missing=""
 for p in $PACKAGES; do
