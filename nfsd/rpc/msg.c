@@ -70,11 +70,15 @@ rpc_authsys_decode(const uint8_t *body, size_t len, struct rpc_authsys *sys)
 enum rpc_decode
 rpc_call_decode(const uint8_t *buf, size_t len, struct rpc_call_hdr *hdr)
 {
-	struct xin x = { buf, buf + len };
+	struct xin x;
 	const uint8_t *body;
 	uint32_t mtype, bodylen;
 
 	memset(hdr, 0, sizeof(*hdr));
+	if (buf == NULL)	/* an empty record: rec_take gives no buffer */
+		return RPC_DECODE_DROP;
+	x.p = buf;
+	x.end = buf + len;
 	if (xin_u32(&x, &hdr->xid) == -1 || xin_u32(&x, &mtype) == -1 ||
 	    mtype != RPC_CALL || xin_u32(&x, &hdr->rpcvers) == -1)
 		return RPC_DECODE_DROP;

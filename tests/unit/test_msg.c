@@ -2,9 +2,11 @@
  * test_msg.c - call header and AUTH_SYS credential decoding, with
  * every error RFC 5531 names, and the reply headers we write.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "msg.h"
+#include "record.h"
 #include "unit.h"
 
 static uint32_t
@@ -76,6 +78,30 @@ test_not_a_call(void)
 	c.b[7] = 0;
 	for (n = 0; n < 24; n++)		/* truncated header */
 		CU_ASSERT_EQUAL(rpc_call_decode(c.b, n, &h), RPC_DECODE_DROP);
+}
+
+/*
+ * An empty record (a last fragment of length 0) leaves the reassembler
+ * as no buffer at all; the decoder drops it without doing arithmetic on
+ * the NULL pointer (fuzz_record, clang UBSan: "applying zero offset to
+ * null pointer").
+ */
+static void
+test_empty_record(void)
+{
+	static const uint8_t mark[REC_MARK_SIZE] = { 0x80, 0, 0, 0 };
+	struct rec_reader r;
+	struct rpc_call_hdr h;
+	uint8_t *rec;
+	size_t used, len;
+
+	rec_init(&r, 1024);
+	CU_ASSERT_EQUAL(rec_feed(&r, mark, sizeof(mark), &used), REC_DONE);
+	rec = rec_take(&r, &len);
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_EQUAL(rpc_call_decode(rec, len, &h), RPC_DECODE_DROP);
+	free(rec);
+	rec_free(&r);
 }
 
 static void
@@ -209,6 +235,7 @@ suite_msg(void)
 		{ "AUTH_NONE call", test_good_none },
 		{ "rpcvers 3", test_rpcvers },
 		{ "not a call, truncated", test_not_a_call },
+		{ "empty record", test_empty_record },
 		{ "truncated credential and verifier", test_truncated_auth },
 		{ "17 gids", test_17_gids },
 		{ "machine name over 255", test_long_machine },
