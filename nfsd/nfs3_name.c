@@ -243,6 +243,42 @@ create_checked(int dirfd, const char *name, const createhow3 *how)
 	return set_new_attrs(dirfd, name, &size_only);
 }
 
+/* Make the object name in the open directory dirfd, as args say. */
+typedef nfsstat3 (*make_fn)(int dirfd, const char *name, const void *args);
+
+/*
+ * What CREATE, MKDIR, SYMLINK and MKNOD share: the directory checked,
+ * the object made, the change made durable, and the reply filled.
+ */
+static nfsstat3
+run_make(struct rpc_req *req, const diropargs3 *where, make_fn make,
+    const void *args, struct made *m)
+{
+	struct nfs3_call c;
+	struct dirop op;
+	nfsstat3 st;
+
+	nfs3_begin(&c, req);
+	st = dirop_begin(&c, where, true, &op);
+	if (st == NFS3_OK)
+		st = make(op.dir.fd, where->name, args);
+	st = made_finish(&c, &op, where->name, st, m);
+	dirop_end(&op);
+	nfs3_end(&c);
+	return st;
+}
+
+static nfsstat3
+make_file(int dirfd, const char *name, const void *argp)
+{
+	const CREATE3args *args = argp;
+
+	if (args->how.mode == EXCLUSIVE)
+		return create_exclusive(dirfd, name,
+		    (const uint8_t *)args->how.createhow3_u.verf);
+	return create_checked(dirfd, name, &args->how);
+}
+
 enum rpc_status
 nfs3_create(struct rpc_req *req, void *argp, void *resp)
 {
@@ -251,21 +287,20 @@ nfs3_create(struct rpc_req *req, void *argp, void *resp)
 	CREATE3resok *ok = &res->CREATE3res_u.resok;
 	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
 	    &res->CREATE3res_u.resfail.dir_wcc };
-	struct nfs3_call c;
-	struct dirop op;
-	nfsstat3 st;
 
-	nfs3_begin(&c, req);
-	st = dirop_begin(&c, &args->where, true, &op);
-	if (st == NFS3_OK && args->how.mode == EXCLUSIVE)
-		st = create_exclusive(op.dir.fd, args->where.name,
-		    (const uint8_t *)args->how.createhow3_u.verf);
-	else if (st == NFS3_OK)
-		st = create_checked(op.dir.fd, args->where.name, &args->how);
-	res->status = made_finish(&c, &op, args->where.name, st, &m);
-	dirop_end(&op);
-	nfs3_end(&c);
+	res->status = run_make(req, &args->where, make_file, args, &m);
 	return RPC_OK;
+}
+
+static nfsstat3
+make_dir(int dirfd, const char *name, const void *argp)
+{
+	const MKDIR3args *args = argp;
+
+	if (mkdirat(dirfd, name, vfs_create_mode(&args->attributes, 0755)) ==
+	    -1)
+		return vfs_errno(errno);
+	return set_new_attrs(dirfd, name, &args->attributes);
 }
 
 enum rpc_status
@@ -276,22 +311,19 @@ nfs3_mkdir(struct rpc_req *req, void *argp, void *resp)
 	MKDIR3resok *ok = &res->MKDIR3res_u.resok;
 	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
 	    &res->MKDIR3res_u.resfail.dir_wcc };
-	const char *name = args->where.name;
-	struct nfs3_call c;
-	struct dirop op;
-	nfsstat3 st;
 
-	nfs3_begin(&c, req);
-	st = dirop_begin(&c, &args->where, true, &op);
-	if (st == NFS3_OK && mkdirat(op.dir.fd, name,
-	    vfs_create_mode(&args->attributes, 0755)) == -1)
-		st = vfs_errno(errno);
-	if (st == NFS3_OK)
-		st = set_new_attrs(op.dir.fd, name, &args->attributes);
-	res->status = made_finish(&c, &op, name, st, &m);
-	dirop_end(&op);
-	nfs3_end(&c);
+	res->status = run_make(req, &args->where, make_dir, args, &m);
 	return RPC_OK;
+}
+
+static nfsstat3
+make_symlink(int dirfd, const char *name, const void *argp)
+{
+	const SYMLINK3args *args = argp;
+
+	if (symlinkat(args->symlink.symlink_data, dirfd, name) == -1)
+		return vfs_errno(errno);
+	return set_new_attrs(dirfd, name, &args->symlink.symlink_attributes);
 }
 
 enum rpc_status
@@ -302,28 +334,15 @@ nfs3_symlink(struct rpc_req *req, void *argp, void *resp)
 	SYMLINK3resok *ok = &res->SYMLINK3res_u.resok;
 	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
 	    &res->SYMLINK3res_u.resfail.dir_wcc };
-	const char *name = args->where.name;
-	struct nfs3_call c;
-	struct dirop op;
-	nfsstat3 st;
 
-	nfs3_begin(&c, req);
-	st = dirop_begin(&c, &args->where, true, &op);
-	if (st == NFS3_OK && symlinkat(args->symlink.symlink_data, op.dir.fd,
-	    name) == -1)
-		st = vfs_errno(errno);
-	if (st == NFS3_OK)
-		st = set_new_attrs(op.dir.fd, name,
-		    &args->symlink.symlink_attributes);
-	res->status = made_finish(&c, &op, name, st, &m);
-	dirop_end(&op);
-	nfs3_end(&c);
+	res->status = run_make(req, &args->where, make_symlink, args, &m);
 	return RPC_OK;
 }
 
 static nfsstat3
-mknod_node(int dirfd, const char *name, const mknoddata3 *what)
+make_node(int dirfd, const char *name, const void *argp)
 {
+	const mknoddata3 *what = &((const MKNOD3args *)argp)->what;
 	const devicedata3 *dev = &what->mknoddata3_u.device;
 	const sattr3 *sa;
 	mode_t type;
@@ -357,17 +376,8 @@ nfs3_mknod(struct rpc_req *req, void *argp, void *resp)
 	MKNOD3resok *ok = &res->MKNOD3res_u.resok;
 	struct made m = { &ok->obj, &ok->obj_attributes, &ok->dir_wcc,
 	    &res->MKNOD3res_u.resfail.dir_wcc };
-	struct nfs3_call c;
-	struct dirop op;
-	nfsstat3 st;
 
-	nfs3_begin(&c, req);
-	st = dirop_begin(&c, &args->where, true, &op);
-	if (st == NFS3_OK)
-		st = mknod_node(op.dir.fd, args->where.name, &args->what);
-	res->status = made_finish(&c, &op, args->where.name, st, &m);
-	dirop_end(&op);
-	nfs3_end(&c);
+	res->status = run_make(req, &args->where, make_node, args, &m);
 	return RPC_OK;
 }
 
@@ -400,24 +410,35 @@ remove_begin(struct nfs3_call *c, const diropargs3 *obj, struct dirop *op)
 	return st;
 }
 
-enum rpc_status
-nfs3_remove(struct rpc_req *req, void *argp, void *resp)
+/* REMOVE and RMDIR: unlinkat with flags, dir_wcc in either reply. */
+static nfsstat3
+run_unlink(struct rpc_req *req, const diropargs3 *object, int flags,
+    wcc_data *wcc)
 {
-	REMOVE3args *args = argp;
-	REMOVE3res *res = resp;
 	struct nfs3_call c;
 	struct dirop op;
 	nfsstat3 st;
 
 	nfs3_begin(&c, req);
-	st = remove_begin(&c, &args->object, &op);
+	st = remove_begin(&c, object, &op);
 	if (st == NFS3_OK)
-		st = unlink_name(op.dir.fd, args->object.name, 0);
-	res->status = dirop_commit(&op, st);
-	/* dir_wcc is the whole of both resok and resfail */
-	dirop_wcc(&op, &res->REMOVE3res_u.resok.dir_wcc);
+		st = unlink_name(op.dir.fd, object->name, flags);
+	st = dirop_commit(&op, st);
+	dirop_wcc(&op, wcc);
 	dirop_end(&op);
 	nfs3_end(&c);
+	return st;
+}
+
+enum rpc_status
+nfs3_remove(struct rpc_req *req, void *argp, void *resp)
+{
+	REMOVE3args *args = argp;
+	REMOVE3res *res = resp;
+
+	/* dir_wcc is the whole of both resok and resfail */
+	res->status = run_unlink(req, &args->object, 0,
+	    &res->REMOVE3res_u.resok.dir_wcc);
 	return RPC_OK;
 }
 
@@ -426,18 +447,9 @@ nfs3_rmdir(struct rpc_req *req, void *argp, void *resp)
 {
 	RMDIR3args *args = argp;
 	RMDIR3res *res = resp;
-	struct nfs3_call c;
-	struct dirop op;
-	nfsstat3 st;
 
-	nfs3_begin(&c, req);
-	st = remove_begin(&c, &args->object, &op);
-	if (st == NFS3_OK)
-		st = unlink_name(op.dir.fd, args->object.name, AT_REMOVEDIR);
-	res->status = dirop_commit(&op, st);
-	dirop_wcc(&op, &res->RMDIR3res_u.resok.dir_wcc);
-	dirop_end(&op);
-	nfs3_end(&c);
+	res->status = run_unlink(req, &args->object, AT_REMOVEDIR,
+	    &res->RMDIR3res_u.resok.dir_wcc);
 	return RPC_OK;
 }
 

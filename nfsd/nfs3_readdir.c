@@ -154,41 +154,53 @@ fill_reply(struct fill *f, cookie3 cookie, bool *eof)
 	return st;
 }
 
+/* READDIR and READDIRPLUS: resolve, fill up to the caller's counts. */
+static nfsstat3
+run_readdir(struct rpc_req *req, const nfs_fh3 *fh, cookie3 cookie,
+    count3 dircount, count3 maxcount, struct fill *f, bool *eof,
+    post_op_attr *dir_attributes)
+{
+	struct nfs3_call c;
+	struct vfs_obj dir;
+	nfsstat3 st;
+	size_t cap;
+
+	nfs3_begin(&c, req);
+	if ((st = nfs3_get(&c, fh, &dir, 0)) == NFS3_OK) {
+		f->c = &c;
+		f->dir = &dir;
+		cap = reply_cap(&c, maxcount);
+		if (cap <= READDIR_OVERHEAD || dircount == 0)
+			st = NFS3ERR_TOOSMALL;
+		else {
+			f->room = cap - READDIR_OVERHEAD;
+			f->dirroom = dircount;
+			st = fill_reply(f, cookie, eof);
+		}
+		/* dir_attributes opens both resok and resfail */
+		vfs_post_op(dir.ve, dir.fd, dir_attributes);
+		vfs_release(&dir);
+	}
+	nfs3_end(&c);
+	return st;
+}
+
 enum rpc_status
 nfs3_readdir(struct rpc_req *req, void *argp, void *resp)
 {
 	READDIR3args *args = argp;
 	READDIR3res *res = resp;
 	READDIR3resok *ok = &res->READDIR3res_u.resok;
-	struct nfs3_call c;
-	struct vfs_obj dir;
-	struct fill f;
+	struct fill f = { .tail = &ok->reply.entries };
 	bool eof = false;
-	size_t cap;
 
-	nfs3_begin(&c, req);
-	if ((res->status = nfs3_get(&c, &args->dir, &dir, 0)) != NFS3_OK)
-		goto out;
-	memset(&f, 0, sizeof(f));
-	f.c = &c;
-	f.dir = &dir;
-	f.tail = &ok->reply.entries;
-	cap = reply_cap(&c, args->count);
-	if (cap <= READDIR_OVERHEAD)
-		res->status = NFS3ERR_TOOSMALL;
-	else {
-		f.room = cap - READDIR_OVERHEAD;
-		res->status = fill_reply(&f, args->cookie, &eof);
-	}
+	/* READDIR counts only the reply: dircount is the same count */
+	res->status = run_readdir(req, &args->dir, args->cookie, args->count,
+	    args->count, &f, &eof, &ok->dir_attributes);
 	if (res->status == NFS3_OK)
 		ok->reply.eof = eof;
 	else
 		ok->reply.entries = NULL;
-	/* dir_attributes opens both resok and resfail */
-	vfs_post_op(dir.ve, dir.fd, &ok->dir_attributes);
-	vfs_release(&dir);
-out:
-	nfs3_end(&c);
 	return RPC_OK;
 }
 
@@ -198,35 +210,14 @@ nfs3_readdirplus(struct rpc_req *req, void *argp, void *resp)
 	READDIRPLUS3args *args = argp;
 	READDIRPLUS3res *res = resp;
 	READDIRPLUS3resok *ok = &res->READDIRPLUS3res_u.resok;
-	struct nfs3_call c;
-	struct vfs_obj dir;
-	struct fill f;
+	struct fill f = { .plus = true, .ptail = &ok->reply.entries };
 	bool eof = false;
-	size_t cap;
 
-	nfs3_begin(&c, req);
-	if ((res->status = nfs3_get(&c, &args->dir, &dir, 0)) != NFS3_OK)
-		goto out;
-	memset(&f, 0, sizeof(f));
-	f.c = &c;
-	f.dir = &dir;
-	f.plus = true;
-	f.ptail = &ok->reply.entries;
-	cap = reply_cap(&c, args->maxcount);
-	if (cap <= READDIR_OVERHEAD || args->dircount == 0)
-		res->status = NFS3ERR_TOOSMALL;
-	else {
-		f.room = cap - READDIR_OVERHEAD;
-		f.dirroom = args->dircount;
-		res->status = fill_reply(&f, args->cookie, &eof);
-	}
+	res->status = run_readdir(req, &args->dir, args->cookie,
+	    args->dircount, args->maxcount, &f, &eof, &ok->dir_attributes);
 	if (res->status == NFS3_OK)
 		ok->reply.eof = eof;
 	else
 		ok->reply.entries = NULL;
-	vfs_post_op(dir.ve, dir.fd, &ok->dir_attributes);
-	vfs_release(&dir);
-out:
-	nfs3_end(&c);
 	return RPC_OK;
 }
