@@ -1,9 +1,9 @@
 /*
  * nfsc.h - a small synchronous NFSv3 client for the front ends, on
- * libtirpc and the same rpcgen XDR as the server (proto/*.x): MOUNT
- * v3, and the NFS procedures a Maildir store needs.  One struct nfsc
- * is one fileserver export over TCP; calls on it are serialized
- * (use one per thread for parallelism).
+ * libtirpc and the same rpcgen XDR as the server (proto/nfs3_prot.x,
+ * proto/mount3_prot.x): MOUNT v3, and the NFS procedures a Maildir
+ * store needs.  One struct nfsc is one fileserver export over TCP;
+ * calls on it are serialized (use one per thread for parallelism).
  *
  * Every call takes the credential to run as (AUTH_SYS, the mailbox
  * owner's uid/gid) and returns an nfsstat3 value: NFS3_OK, the
