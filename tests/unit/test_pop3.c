@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../clients/pop3d/parse.c"
+#include "../../clients/pop3d/parse.h"
 #include "unit.h"
 
 #define OUT_MAX		4096
@@ -37,7 +37,7 @@ feed_lines(const char *in, size_t len, size_t step, char lines[][64],
 		if (st == POP3_LINE_MORE)
 			continue;
 		status[count] = st;
-		snprintf(lines[count], 64, "%s", l.buf);
+		snprintf(lines[count], 64, "%.63s", l.buf);
 		count++;
 	}
 	return count;
