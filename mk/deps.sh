@@ -12,7 +12,7 @@ set -eu
 PACKAGES="gcc make pkg-config libc6-dev rpcsvc-proto libtirpc-dev
 libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev libcdb-dev
 rpcbind nfs-common python3 iproute2 util-linux procps
-clang libclang-rt-14-dev llvm valgrind"
+clang libclang-rt-14-dev llvm valgrind mandoc"
 
 missing=""
 for p in $PACKAGES; do
