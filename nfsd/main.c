@@ -68,7 +68,7 @@ static const struct tunable {
 static const uint32_t mount_vers[] = { 1, 2, 3 };
 #define NMOUNT_VERS	(sizeof(mount_vers) / sizeof(mount_vers[0]))
 #define NFS_VERS	3
-#define FD_RESERVE	(RPC_MAX_CONNS_DEFAULT + 64)	/* besides the cache */
+#define FD_SPARE	64	/* besides the cache and the connections */
 
 static void
 usage(FILE *f)
@@ -421,6 +421,11 @@ stats_show(const char *dir)
 			break;
 		usleep(100000);
 	}
+	if (i == 50) {
+		fprintf(stderr, "nfsd: pid %ld wrote no statistics within 5 s\n",
+		    pid);
+		return 1;
+	}
 	if ((f = fopen(path, "re")) == NULL) {
 		fprintf(stderr, "nfsd: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -508,10 +513,10 @@ struct run {
  * limit, and size the cache to what it allows beside the connections.
  */
 static size_t
-fcache_size(void)
+fcache_size(size_t max_conns)
 {
+	size_t reserve = max_conns + FD_SPARE, spare;
 	struct rlimit rl;
-	size_t spare;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return VFS_FCACHE_SIZE / 16;
@@ -520,7 +525,8 @@ fcache_size(void)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 		(void)getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	spare = rl.rlim_cur > FD_RESERVE + 64 ? rl.rlim_cur - FD_RESERVE : 64;
+	spare = rl.rlim_cur > reserve + FD_SPARE ? rl.rlim_cur - reserve :
+	    FD_SPARE;
 	if (spare / 2 < VFS_FCACHE_SIZE) {
 		log_warnx("%zu open-file cache entries only: raise the "
 		    "descriptor limit", spare / 2);
@@ -529,22 +535,40 @@ fcache_size(void)
 	return VFS_FCACHE_SIZE;
 }
 
+/* Make *path absolute (it stays allocated for the run). */
+static int
+absolute(const char **path)
+{
+	char *real;
+
+	if ((real = realpath(*path, NULL)) == NULL) {
+		log_warn("%s", *path);
+		return -1;
+	}
+	*path = real;
+	return 0;
+}
+
 static int
 nfsd_setup(struct run *r)
 {
 	struct nfsd *d = &r->d;
 
+	/* daemon() moves to /: keep the paths meaning what they meant */
+	if (absolute(&r->o.exports) == -1 ||
+	    statedir_prepare(r->o.statedir) == -1 ||
+	    absolute(&r->o.statedir) == -1)
+		return -1;
 	d->exports_file = r->o.exports;
 	d->statedir = r->o.statedir;
 	d->io_max = nfsd_io_max(r->o.cfg.max_record);
 	umask(0);		/* clients give the modes of what they create */
 	nfsd_verf_init(d);
-	if (vfs_fcache_init(fcache_size()) == -1) {
+	if (vfs_fcache_init(fcache_size(r->o.cfg.max_conns)) == -1) {
 		log_warn("open-file cache");
 		return -1;
 	}
 	if (nfsd_exports_load(d) == -1 ||
-	    statedir_prepare(r->o.statedir) == -1 ||
 	    handle_key_load(r->o.statedir, &d->key) == -1 ||
 	    (d->mounts = mountlist_open(r->o.statedir)) == NULL)
 		return -1;
