@@ -100,6 +100,8 @@ int
 userdb_atomic_open(struct userdb_atomic *a, const char *path, mode_t mode,
     char *err, size_t errlen)
 {
+	gid_t gid = (gid_t)-1;
+	struct stat st;
 	int n;
 
 	a->fd = -1;
@@ -111,8 +113,17 @@ userdb_atomic_open(struct userdb_atomic *a, const char *path, mode_t mode,
 		goto toolong;
 	if ((a->fd = mkostemp(a->tmp, O_CLOEXEC)) == -1)
 		return fail_errno(err, errlen, a->tmp, "create");
-	if (fchmod(a->fd, mode) != 0) {
-		fail_errno(err, errlen, a->tmp, "chmod");
+	/*
+	 * A file being replaced keeps its mode and group, so that an admin
+	 * who let the daemons' group read the compiled db keeps it so.
+	 */
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+		gid = st.st_gid;
+	}
+	if (fchmod(a->fd, mode) != 0 ||
+	    (gid != (gid_t)-1 && fchown(a->fd, (uid_t)-1, gid) != 0)) {
+		fail_errno(err, errlen, a->tmp, "chmod/chown");
 		userdb_atomic_abort(a);
 		return -1;
 	}

@@ -467,6 +467,31 @@ test_home_hash(void)
 	CU_ASSERT_EQUAL(userdb_home_path("/mail1", "tevie", path, 18), -1);
 }
 
+/* A recompiled db keeps the mode and group the admin gave it. */
+static void
+test_cdb_perms(void)
+{
+	char text[PATH_MAX], dbpath[PATH_MAX];
+	struct stat st;
+
+	make_dir();
+	snprintf(text, sizeof(text), "%s/userdb", dir);
+	snprintf(dbpath, sizeof(dbpath), "%s/userdb.cdb", dir);
+	write_text(text, good);
+	CU_ASSERT_EQUAL_FATAL(userdb_compile_file(text, dbpath, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stat(dbpath, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0600);
+	CU_ASSERT_EQUAL(chmod(dbpath, 0640), 0);
+	CU_ASSERT_EQUAL(chown(dbpath, (uid_t)-1, 8), 0);	/* "mail" */
+	CU_ASSERT_EQUAL_FATAL(userdb_compile_file(text, dbpath, err,
+	    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(stat(dbpath, &st), 0);
+	CU_ASSERT_EQUAL(st.st_mode & 07777, 0640);
+	CU_ASSERT_EQUAL(st.st_gid, 8);
+	remove_dir();
+}
+
 static void
 test_cdb(void)
 {
@@ -570,6 +595,7 @@ suite_userdb(void)
 		{ "crypt $y$ $6$ $2b$", test_crypt },
 		{ "hashed home layout", test_home_hash },
 		{ "cdb compile, lookup, replacement", test_cdb },
+		{ "cdb keeps mode and group", test_cdb_perms },
 		{ NULL, NULL },
 	};
 
