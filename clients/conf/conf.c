@@ -78,6 +78,7 @@ static int	set_mount(struct parser *, char **, size_t);
 static int	set_listen(struct parser *, char **, size_t);
 static int	set_number(struct parser *, char **, size_t);
 static int	set_log_level(struct parser *, char **, size_t);
+static int	set_plaintext(struct parser *, char **, size_t);
 
 static const struct keydef keys[CONF_NKEYS] = {
 	{ "hostname", CONF_HOSTNAME, false, set_hostname },
@@ -97,6 +98,7 @@ static const struct keydef keys[CONF_NKEYS] = {
 	{ "pop3_idle_timeout", CONF_POP3_IDLE_TIMEOUT, false, set_number },
 	{ "first_uid", CONF_FIRST_UID, false, set_number },
 	{ "log_level", CONF_LOG_LEVEL, false, set_log_level },
+	{ "pop3_plaintext", CONF_POP3_PLAINTEXT, false, set_plaintext },
 };
 
 /* The bounds of the numeric keys. */
@@ -606,6 +608,27 @@ set_log_level(struct parser *ps, char **w, size_t nw)
 			return 0;
 		}
 	return fail(ps, "\"%.*s\" is not error, warn, info or debug",
+	    CONF_ERR_WORD, w[0]);
+}
+
+static int
+set_plaintext(struct parser *ps, char **w, size_t nw)
+{
+	static const char *names[] = {
+		[CONF_PLAIN_LOOPBACK] = "loopback",
+		[CONF_PLAIN_TLS] = "tls",
+		[CONF_PLAIN_ALWAYS] = "always",
+	};
+	size_t i;
+
+	if (need_words(ps, nw, 1) != 0)
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i], w[0]) == 0) {
+			ps->conf->pop3_plaintext = (enum conf_plaintext)i;
+			return 0;
+		}
+	return fail(ps, "\"%.*s\" is not loopback, tls or always",
 	    CONF_ERR_WORD, w[0]);
 }
 

@@ -33,6 +33,9 @@
  * | pop3_idle_timeout   | seconds before autologout       | 600 (RFC 1939)   |
  * | first_uid           | mailctl useradd's lowest uid    | 2000             |
  * | log_level           | error, warn, info or debug      | info             |
+ * | pop3_plaintext      | where POP3 takes clear passwords:| loopback         |
+ * |                     | tls (after STLS only), loopback |                  |
+ * |                     | (or from 127/8, ::1), always     |                  |
  */
 #ifndef CLIENTS_CONF_H
 #define CLIENTS_CONF_H
@@ -72,6 +75,7 @@ enum conf_key {
 	CONF_POP3_IDLE_TIMEOUT,
 	CONF_FIRST_UID,
 	CONF_LOG_LEVEL,
+	CONF_POP3_PLAINTEXT,
 	CONF_NKEYS
 };
 
@@ -89,8 +93,15 @@ enum conf_key {
 #define CONF_USES_POP3D		(CONF_USES_COMMON | \
 	    CONF_K(CONF_POP3_LISTEN) | CONF_K(CONF_TLS_CERT) | \
 	    CONF_K(CONF_TLS_KEY) | CONF_K(CONF_POP3_MAX_CLIENTS) | \
-	    CONF_K(CONF_POP3_IDLE_TIMEOUT))
+	    CONF_K(CONF_POP3_IDLE_TIMEOUT) | CONF_K(CONF_POP3_PLAINTEXT))
 #define CONF_USES_MAILCTL	(CONF_USES_COMMON | CONF_K(CONF_FIRST_UID))
+
+/* Where POP3 may take passwords in the clear (pop3_plaintext). */
+enum conf_plaintext {
+	CONF_PLAIN_LOOPBACK,	/* after STLS, or from a loopback address */
+	CONF_PLAIN_TLS,		/* only after STLS */
+	CONF_PLAIN_ALWAYS,	/* anywhere (a trusted private network) */
+};
 
 /* One address to listen on: numeric host (no brackets) and port. */
 struct conf_listen {
@@ -130,6 +141,7 @@ struct conf {
 	unsigned		 pop3_idle_timeout;	/* seconds */
 	uint32_t		 first_uid;
 	enum log_level		 log_level;
+	enum conf_plaintext	 pop3_plaintext;
 };
 
 /*

@@ -49,10 +49,20 @@ auth_init(void)
 	return 0;
 }
 
+/* pop3_plaintext in the config; pop3d -P is "always". */
 bool
 auth_plaintext_ok(const struct pop3_session *s)
 {
-	return s->ssl != NULL || s->loopback || s->cfg->plaintext_anywhere;
+	if (s->ssl != NULL || s->cfg->plaintext_anywhere)
+		return true;
+	switch (s->cfg->conf->pop3_plaintext) {
+	case CONF_PLAIN_ALWAYS:
+		return true;
+	case CONF_PLAIN_LOOPBACK:
+		return s->loopback;
+	default:
+		return false;
+	}
 }
 
 static void

@@ -327,6 +327,44 @@ try:
 except Exception as e:
     check(False, "login after SIGHUP", "works", repr(e))
 
+log("== pop3_plaintext")
+
+
+def user_reply(addr):
+    """The reply to USER from addr, without STLS."""
+    q = poplib.POP3(addr, PORT, timeout=20)
+    try:
+        r = q.user("tevie")
+    except poplib.error_proto as e:
+        r = e.args[0]
+    q.close()
+    return r
+
+
+def reload_with(line):
+    with open(conf) as f:
+        text = f.read()
+    text = re.sub(r"(?m)^pop3_plaintext .*\n", "", text) + line + "\n"
+    with open(conf, "w") as f:
+        f.write(text)
+    pop3d.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+
+
+reload_with("pop3_plaintext tls")
+check(user_reply("127.0.0.1").startswith(b"-ERR"),
+      "pop3_plaintext tls: USER from loopback refused", "-ERR",
+      user_reply("127.0.0.1"))
+reload_with("pop3_plaintext always")
+check(user_reply(OTHER_ADDR).startswith(b"+OK"),
+      "pop3_plaintext always: USER from %s accepted" % OTHER_ADDR, "+OK",
+      user_reply(OTHER_ADDR))
+reload_with("pop3_plaintext loopback")
+check(user_reply(OTHER_ADDR).startswith(b"-ERR") and
+      user_reply("127.0.0.1").startswith(b"+OK"),
+      "pop3_plaintext loopback: loopback only", "-ERR / +OK",
+      (user_reply(OTHER_ADDR), user_reply("127.0.0.1")))
+
 log("== SIGTERM")
 pop3d.send_signal(signal.SIGTERM)
 try:

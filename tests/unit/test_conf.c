@@ -382,6 +382,33 @@ test_mounts(void)
 }
 
 static void
+test_plaintext(void)
+{
+	static const struct {
+		const char		*text;
+		enum conf_plaintext	 want;
+	} cases[] = {
+		{ "", CONF_PLAIN_LOOPBACK },
+		{ "pop3_plaintext loopback\n", CONF_PLAIN_LOOPBACK },
+		{ "pop3_plaintext tls\n", CONF_PLAIN_TLS },
+		{ "pop3_plaintext always\n", CONF_PLAIN_ALWAYS },
+	};
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = parse(cases[i].text, CONF_USES_POP3D);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		CU_ASSERT_EQUAL(c->pop3_plaintext, cases[i].want);
+		conf_free(&c);
+	}
+	refuse("pop3_plaintext never\n", CONF_USES_POP3D,
+	    "test.conf:1: pop3_plaintext: ");
+	refuse("\npop3_plaintext\n", CONF_USES_POP3D,
+	    "test.conf:2: pop3_plaintext: ");
+}
+
+static void
 test_canonical(void)
 {
 	CU_ASSERT_TRUE(conf_path_canonical("/"));
@@ -409,6 +436,7 @@ suite_conf(void)
 		{ "conf_load reads a file", test_load_file },
 		{ "mounts: longest prefix, boundaries", test_mounts },
 		{ "canonical paths", test_canonical },
+		{ "pop3_plaintext", test_plaintext },
 		{ NULL, NULL },
 	};
 
