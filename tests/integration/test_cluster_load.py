@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """
-test_cluster_load.py - the cluster under concurrent load, with clients
-nobody here wrote (Python's smtplib and poplib): 50 parallel SMTP
-sessions deliver 2,000 messages to 100 users through two mxd instances
-while two pop3d instances retrieve and delete them.  Every message is
-retrieved exactly once, none is lost, and no mailbox has anything left
-at the end.
+test_cluster_load.py - the cluster with clients nobody here wrote
+(Python's smtplib and poplib).  One message goes in through mxd and
+comes out of pop3d byte for byte, after the Return-Path: and Received:
+lines mxd adds.  Then, under load, 50 parallel SMTP sessions deliver
+2,000 messages to 100 users through two mxd instances while two pop3d
+instances retrieve and delete them: every message is retrieved exactly
+once, none is lost, and no mailbox has anything left at the end.
 """
 
 import collections
@@ -82,6 +83,25 @@ def wait_port(port):
 for port in SMTP_PORTS + POP3_PORTS:
     check(wait_port(port), "a daemon listens on %d" % port, "listening",
           "nothing")
+
+log("== one message, byte for byte through mxd and pop3d")
+ONE = ("From: tevie@example.org\r\nTo: u0@cluster.example\r\n"
+       "Subject: exact\r\n\r\n.leading dot\r\nline two\r\n")
+with smtplib.SMTP("127.0.0.1", SMTP_PORTS[0]) as s:
+    s.sendmail("tevie@example.org", ["u0@cluster.example"], ONE)
+p = poplib.POP3("127.0.0.1", POP3_PORTS[1])
+p.user("u0")
+p.pass_("pw0")
+lines = p.retr(1)[1]
+p.dele(1)
+p.quit()
+body = b"".join(l + b"\r\n" for l in lines)
+check_eq(lines[0], b"Return-Path: <tevie@example.org>",
+         "Return-Path comes first")
+check(lines[1].startswith(b"Received: from "), "then a Received: line",
+      "Received: from ...", lines[1])
+check(body.endswith(ONE.encode()), "the message follows byte for byte",
+      ONE, body[-len(ONE) - 20:])
 
 sent = collections.Counter()
 got = collections.Counter()
