@@ -47,3 +47,20 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(INSTALL_EXAMPLES)))
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDDIR)/,$(notdir $(INSTALL_UNITS)))
 	-rmdir $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null
+
+# make check: install into a scratch DESTDIR, check what landed, and
+# uninstall again leaving no file behind.
+CHECK_DESTDIR := $(abspath $(BUILD))/destdir
+.PHONY: check-install
+check-install:
+	rm -rf $(CHECK_DESTDIR)
+	$(MAKE) --no-print-directory install DESTDIR=$(CHECK_DESTDIR) PREFIX=/usr
+	test -x $(CHECK_DESTDIR)/usr/sbin/nfsd
+	test -x $(CHECK_DESTDIR)/usr/sbin/mailctl
+	test -f $(CHECK_DESTDIR)/usr/share/man/man8/nfsd.8
+	test -f $(CHECK_DESTDIR)/usr/share/man/man5/exports.5
+	grep -q '^ExecStart=/usr/sbin/nfsd' \
+	    $(CHECK_DESTDIR)/usr/lib/systemd/system/nfsd.service
+	$(MAKE) --no-print-directory uninstall DESTDIR=$(CHECK_DESTDIR) PREFIX=/usr
+	test -z "$$(find $(CHECK_DESTDIR) -type f)"
+	rm -rf $(CHECK_DESTDIR)
