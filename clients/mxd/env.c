@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "daemon.h"
 #include "mxd.h"
 
 static pthread_mutex_t env_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,7 +51,7 @@ env_load(const char *file, struct mxd_env **out, char *err, size_t errlen)
 		goto fail;
 	}
 	if (c->tls_cert != NULL &&
-	    (env->tls = tls_ctx_new(c->tls_cert, c->tls_key, err, errlen)) ==
+	    (env->tls = daemon_tls_ctx(c->tls_cert, c->tls_key, err, errlen)) ==
 	    NULL)
 		goto fail;
 	if (userdb_cdb_open(c->userdb_db, &env->udb, err, errlen) != 0)

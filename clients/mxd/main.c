@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "mxd.h"
 
 #ifdef __SANITIZE_ADDRESS__
@@ -84,51 +85,6 @@ number(const char *s, unsigned max)
 	if (errno != 0 || *end != '\0' || end == s || v > max)
 		usage();
 	return (unsigned)v;
-}
-
-static int
-bind_one(const struct conf_listen *l)
-{
-	struct addrinfo hints, *res;
-	char port[8];
-	int fd, on = 1, e;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	(void)snprintf(port, sizeof(port), "%u", l->port);
-	if ((e = getaddrinfo(l->host, port, &hints, &res)) != 0)
-		fatalx("%s:%u: %s", l->host, l->port, gai_strerror(e));
-	if ((fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
-	    0)) == -1)
-		fatal("socket");
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (res->ai_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-		    sizeof(on));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
-		fatal("bind %s:%u", l->host, l->port);
-	if (listen(fd, MXD_LISTEN_BACKLOG) == -1)
-		fatal("listen %s:%u", l->host, l->port);
-	freeaddrinfo(res);
-	log_info("listening on %s:%u", l->host, l->port);
-	return fd;
-}
-
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("no user %s", user);
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		fatal("dropping privileges to %s", user);
-	if (pw->pw_uid != 0 && setuid(0) != -1)
-		fatalx("could regain root after dropping to %s", user);
-	log_info("running as %s (%u:%u)", user, (unsigned)pw->pw_uid,
-	    (unsigned)pw->pw_gid);
 }
 
 /* Count a new session from addr: NULL, or the 421 text refusing it. */
@@ -411,9 +367,9 @@ main(int argc, char *argv[])
 		log_warnx("running as root: give -u USER to drop privileges");
 	nl = env->conf->nsmtp_listen;
 	for (i = 0; i < nl; i++)
-		lfds[i] = bind_one(&env->conf->smtp_listen[i]);
+		lfds[i] = daemon_listen(&env->conf->smtp_listen[i], MXD_LISTEN_BACKLOG);
 	if (user != NULL)
-		drop_privileges(user);
+		daemon_drop_privileges(user);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("daemon");
 	sigemptyset(&set);

@@ -133,8 +133,6 @@ void	deliver_abort(struct mxd_msg **m);
 void	deliver_close_stores(struct mxd_session *s);
 
 /* tls.c */
-SSL_CTX *tls_ctx_new(const char *cert, const char *key, char *err,
-	    size_t errlen);
 /* Handshake on the session's socket: 0, or -1 (logged). */
 int	tls_start(struct mxd_session *s);
 void	tls_end(struct mxd_session *s);

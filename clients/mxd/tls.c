@@ -2,8 +2,8 @@
  * tls.c - STARTTLS (RFC 3207) with OpenSSL, and a session's reads and
  * writes, plain or through TLS.  Reads wait in MXD_TICK_MS slices so
  * that an idle session notices SIGTERM; the socket's SO_RCVTIMEO and
- * SO_SNDTIMEO (set by session.c) bound any single blocking call.  TLS
- * 1.2 is the minimum.
+ * SO_SNDTIMEO (set by session.c) bound any single blocking call.  The
+ * context comes from clients/daemon (TLS 1.2 at least).
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,42 +14,8 @@
 
 #include <openssl/err.h>
 
+#include "daemon.h"
 #include "mxd.h"
-
-static void
-ssl_err(char *err, size_t errlen, const char *what, const char *file)
-{
-	char buf[256];
-
-	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-	(void)snprintf(err, errlen, "%s: %s: %s", file, what, buf);
-}
-
-SSL_CTX *
-tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
-{
-	SSL_CTX *ctx;
-
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		ssl_err(err, errlen, "SSL_CTX_new", "tls");
-		return NULL;
-	}
-	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		ssl_err(err, errlen, "tls_cert", cert);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(err, errlen, "tls_key", key);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
 
 int
 tls_start(struct mxd_session *s)
@@ -60,7 +26,7 @@ tls_start(struct mxd_session *s)
 	(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if ((s->ssl = SSL_new(s->env->tls)) == NULL ||
 	    SSL_set_fd(s->ssl, s->fd) != 1 || SSL_accept(s->ssl) != 1) {
-		ssl_err(err, sizeof(err), "handshake", "STARTTLS");
+		daemon_ssl_error(err, sizeof(err), "handshake", "STARTTLS");
 		log_info("session %s: %s", s->id, err);
 		return -1;
 	}

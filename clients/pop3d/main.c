@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "pop3d.h"
 
 #define POP3_BACKLOG		128
@@ -98,7 +99,7 @@ cfg_load(const char *file, char *err, size_t errlen)
 		cfg_release(&c);
 		return NULL;
 	}
-	if (c->conf->tls_cert != NULL && (c->tls = tls_ctx_new(
+	if (c->conf->tls_cert != NULL && (c->tls = daemon_tls_ctx(
 	    c->conf->tls_cert, c->conf->tls_key, err, errlen)) == NULL) {
 		cfg_release(&c);
 		return NULL;
@@ -119,50 +120,6 @@ cfg_install(struct pop3_cfg *c)
 	if (c->conf->hostname != NULL)
 		(void)maildir_set_hostname(c->conf->hostname);
 	cfg_release(&old);
-}
-
-static int
-listen_one(const struct conf_listen *l)
-{
-	struct addrinfo hints, *res;
-	char port[8];
-	int fd, on = 1, r;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	hints.ai_socktype = SOCK_STREAM;
-	(void)snprintf(port, sizeof(port), "%u", l->port);
-	if ((r = getaddrinfo(l->host, port, &hints, &res)) != 0)
-		fatalx("%s:%u: %s", l->host, l->port, gai_strerror(r));
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		fatal("socket");
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (res->ai_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
-		    sizeof(on));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) == -1)
-		fatal("bind %s:%u", l->host, l->port);
-	if (listen(fd, POP3_BACKLOG) == -1)
-		fatal("listen %s:%u", l->host, l->port);
-	freeaddrinfo(res);
-	return fd;
-}
-
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if ((pw = getpwnam(user)) == NULL)
-		fatalx("no user %s", user);
-	if (setgroups(1, &pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
-	    setuid(pw->pw_uid) == -1)
-		fatal("dropping privileges to %s", user);
-	if (setuid(0) != -1)
-		fatalx("could regain root after dropping to %s", user);
-	log_info("running as %s (%u:%u)", user, (unsigned)pw->pw_uid,
-	    (unsigned)pw->pw_gid);
 }
 
 static void
@@ -382,12 +339,12 @@ main(int argc, char *argv[])
 		fatalx("cannot make the dummy password hash");
 	nl = c->conf->npop3_listen;
 	for (i = 0; i < nl; i++)
-		lfds[i] = listen_one(&c->conf->pop3_listen[i]);
+		lfds[i] = daemon_listen(&c->conf->pop3_listen[i], POP3_BACKLOG);
 	if (!fg && daemon(0, 0) == -1)
 		fatal("daemon");
 	log_init("pop3d", fg, c->conf->log_level);
 	if (user != NULL)
-		drop_privileges(user);
+		daemon_drop_privileges(user);
 	cfg_install(c);
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

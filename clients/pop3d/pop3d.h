@@ -128,8 +128,6 @@ void	lock_refresh(struct maildir *md, struct pop3_lock *l);
 void	lock_release(struct maildir *md, struct pop3_lock **l);
 
 /* tls.c */
-SSL_CTX	*tls_ctx_new(const char *cert, const char *key, char *err,
-	    size_t errlen);
 int	tls_start(struct pop3_session *s);
 void	tls_end(struct pop3_session *s);
 ssize_t	tls_read(struct pop3_session *s, void *buf, size_t len);

@@ -1,8 +1,7 @@
 /*
- * tls.c - STLS (RFC 2595) with OpenSSL: the server context made from
- * the configured certificate and key, the handshake on a session's
+ * tls.c - STLS (RFC 2595) with OpenSSL: the handshake on a session's
  * socket (bounded by POP3_TLS_TIMEOUT), and reads and writes through
- * it.  TLS 1.2 is the minimum.
+ * it.  The context comes from clients/daemon (TLS 1.2 at least).
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,42 +11,8 @@
 
 #include <openssl/err.h>
 
+#include "daemon.h"
 #include "pop3d.h"
-
-static void
-ssl_err(char *err, size_t errlen, const char *what, const char *file)
-{
-	char buf[256];
-
-	ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-	(void)snprintf(err, errlen, "%s: %s: %s", file, what, buf);
-}
-
-SSL_CTX *
-tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
-{
-	SSL_CTX *ctx;
-
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		ssl_err(err, errlen, "SSL_CTX_new", "tls");
-		return NULL;
-	}
-	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		ssl_err(err, errlen, "certificate", cert);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(err, errlen, "private key", key);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
 
 /* Wait for the socket as OpenSSL asks; -1 on timeout or error. */
 static int
