@@ -208,37 +208,25 @@ out:
 	return st;
 }
 
+/*
+ * REMOVE and RMDIR: their arguments are both just a diropargs3 and
+ * their results the same status and wcc_data (RFC 1813 3.3.12, 3.3.13),
+ * so one call serves both.
+ */
 static int
-do_remove(struct nfsc *nc, const struct nfsc_cred *cred,
+do_unlink(struct nfsc *nc, const struct nfsc_cred *cred, uint32_t proc,
     const struct nfsc_fh *dir, const char *name)
 {
-	REMOVE3args a;
+	diropargs3 a;
 	REMOVE3res r;
 	int st;
 
 	memset(&a, 0, sizeof(a));
 	memset(&r, 0, sizeof(r));
-	diropargs(&a.object, dir, name);
-	st = nfsc_call(nc, cred, NFSPROC3_REMOVE, (xdrproc_t)xdr_REMOVE3args,
-	    &a, (xdrproc_t)xdr_REMOVE3res, &r);
+	diropargs(&a, dir, name);
+	st = nfsc_call(nc, cred, proc, (xdrproc_t)xdr_diropargs3, &a,
+	    (xdrproc_t)xdr_REMOVE3res, &r);
 	xdr_free((xdrproc_t)xdr_REMOVE3res, (char *)&r);
-	return st;
-}
-
-static int
-do_rmdir(struct nfsc *nc, const struct nfsc_cred *cred,
-    const struct nfsc_fh *dir, const char *name)
-{
-	RMDIR3args a;
-	RMDIR3res r;
-	int st;
-
-	memset(&a, 0, sizeof(a));
-	memset(&r, 0, sizeof(r));
-	diropargs(&a.object, dir, name);
-	st = nfsc_call(nc, cred, NFSPROC3_RMDIR, (xdrproc_t)xdr_RMDIR3args,
-	    &a, (xdrproc_t)xdr_RMDIR3res, &r);
-	xdr_free((xdrproc_t)xdr_RMDIR3res, (char *)&r);
 	return st;
 }
 
@@ -251,8 +239,8 @@ unlink_name(struct nfsc *nc, const struct nfsc_cred *cred,
 
 	nfsc_lock(nc);
 	if ((st = check_dirop(cred, dir, name)) == NFS3_OK)
-		st = isdir ? do_rmdir(nc, cred, dir, name) :
-		    do_remove(nc, cred, dir, name);
+		st = do_unlink(nc, cred, isdir ? NFSPROC3_RMDIR :
+		    NFSPROC3_REMOVE, dir, name);
 	if (st == NFS3_OK)
 		nfsc_forget_child(nc, dir, name);
 	else
