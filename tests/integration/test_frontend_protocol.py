@@ -3,6 +3,8 @@
 test_frontend_protocol.py - protocol limits of mxd and pop3d that the
 other tests leave out:
   - the recipient limit: RCPT beyond smtp_max_recipients gets 452;
+  - beyond smtp_max_clients / pop3_max_clients sessions, a new one is
+    refused (421 / -ERR) and the others go on;
   - STARTTLS and STLS discard what a client sent after the command and
     before the handshake (RFC 3207 section 4.2, RFC 2595 section 4):
     an injected MAIL/QUIT is not run inside the TLS session.
@@ -41,6 +43,8 @@ mount /mail1 nfs://127.0.0.1:%d%s?mountport=%d
 smtp_listen 127.0.0.1:%d
 pop3_listen 127.0.0.1:%d
 smtp_max_recipients 3
+smtp_max_clients 5
+pop3_max_clients 5
 tls_cert %s
 tls_key %s
 """ % (w.join("userdb"), w.join("userdb.cdb"), itest.NFS_PORT, store,
@@ -107,6 +111,24 @@ for u in ("u1", "u2", "u3", "u4"):
 check_eq(codes, [b"250", b"250", b"250", b"452"],
          "RCPTs 1-3 accepted, the 4th gets 452")
 c.s.close()
+
+log("== session limits")
+for port, bad in ((SMTP_PORT, b"421"), (POP3_PORT, b"-ERR")):
+    held = []
+    for _ in range(5):
+        h = Lines(socket.create_connection(("127.0.0.1", port), 10))
+        held.append((h, h.line()))
+    extra = Lines(socket.create_connection(("127.0.0.1", port), 10))
+    greeting = extra.line()
+    check(greeting is not None and greeting.startswith(bad),
+          "port %d: a 6th session is refused" % port, bad, greeting)
+    check(all(g and not g.startswith(bad) for _, g in held),
+          "port %d: the first 5 were greeted" % port, "greetings",
+          [g for _, g in held])
+    extra.s.close()
+    for h, _ in held:
+        h.s.close()
+    time.sleep(0.5)
 
 log("== STARTTLS discards what came before the handshake")
 c = Lines(socket.create_connection(("127.0.0.1", SMTP_PORT), 10))
