@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -122,6 +123,18 @@ class Workdir:
 
 
 # ---------------------------------------------------------------- daemon
+
+def wait_port(port, host="127.0.0.1", timeout=10.0):
+    """True once something accepts TCP connections on host:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((host, port), 1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
 
 class Nfsd:
     """One build/nfsd -f process with its own log file."""

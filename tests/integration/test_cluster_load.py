@@ -69,19 +69,8 @@ for i in (0, 1):
             stdin=subprocess.DEVNULL, stdout=lf, stderr=lf))
 
 
-def wait_port(port):
-    import socket
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
 for port in SMTP_PORTS + POP3_PORTS:
-    check(wait_port(port), "a daemon listens on %d" % port, "listening",
+    check(itest.wait_port(port), "a daemon listens on %d" % port, "listening",
           "nothing")
 
 log("== one message, byte for byte through mxd and pop3d")

@@ -59,12 +59,7 @@ def start(prog, port):
     p = subprocess.Popen([os.path.join(BUILD, prog), "-f", "-c", conf,
                           "-u", "nobody"], stdin=subprocess.DEVNULL,
                          stdout=lf, stderr=lf)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    itest.wait_port(port)
     return p
 
 

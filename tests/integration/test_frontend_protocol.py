@@ -61,12 +61,7 @@ for prog, port in (("mxd", SMTP_PORT), ("pop3d", POP3_PORT)):
     procs.append(subprocess.Popen([os.path.join(BUILD, prog), "-f", "-c",
                                    conf], stdin=subprocess.DEVNULL,
                                   stdout=lf, stderr=lf))
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    itest.wait_port(port)
 ctx = ssl.create_default_context(cafile=cert)
 ctx.check_hostname = False
 

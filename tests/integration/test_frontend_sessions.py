@@ -11,7 +11,6 @@ test_frontend_sessions.py - mxd with many sessions and a graceful stop:
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import time
 
@@ -48,12 +47,7 @@ lf = open(log_path, "w")
 mxd = subprocess.Popen([os.path.join(BUILD, "mxd"), "-f", "-c", conf,
                         "-p", "1000", "-g", "20"],
                        stdin=subprocess.DEVNULL, stdout=lf, stderr=lf)
-for _ in range(100):
-    try:
-        socket.create_connection(("127.0.0.1", PORT), 1).close()
-        break
-    except OSError:
-        time.sleep(0.1)
+itest.wait_port(PORT)
 
 
 def new_mail():
