@@ -9,10 +9,18 @@ set -eu
 # tests: rpcbind, rpcinfo/showmount, nfs-ls, python3, namespaces
 # fuzz: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
 # make valgrind: valgrind
+# kernel client (qemu guest): qemu-system-x86, busybox-static, kmod;
+#        tshark for the dissector checks
+# cluster: dnsmasq (DNS), exim4-daemon-light (the sending MTA), rsync
+# make bench: nfs-ganesha (the peer), postal/rabid, Exim and Dovecot
+#        (the mail peers), gnuplot (plots), linux-perf (profiles)
 PACKAGES="gcc make pkg-config libc6-dev rpcsvc-proto libtirpc-dev
 libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev libcdb-dev
 rpcbind nfs-common python3 iproute2 util-linux procps
-clang libclang-rt-14-dev llvm valgrind mandoc"
+clang libclang-rt-14-dev llvm valgrind mandoc
+qemu-system-x86 busybox-static kmod tshark
+dnsmasq exim4-daemon-light rsync
+nfs-ganesha nfs-ganesha-vfs postal dovecot-pop3d gnuplot-nox linux-perf"
 
 missing=""
 for p in $PACKAGES; do
