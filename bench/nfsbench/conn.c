@@ -104,17 +104,18 @@ conn_init(struct conn *c, unsigned id)
 	return 0;
 }
 
+/* Connect; with fs, MOUNT the export first and learn its sizes. */
 int
-conns_open(void)
+conns_open(bool fs)
 {
-	if (mount_root() != 0)
+	if (fs && mount_root() != 0)
 		return -1;
 	for (unsigned i = 0; i < B.o.conns; i++) {
 		if (conn_init(&B.conns[i], i) != 0)
 			return -1;
 		B.nconns = i + 1;
 	}
-	if (sync_fsinfo(&B.root, &B.rtmax, &B.wtmax) != NFS3_OK) {
+	if (fs && sync_fsinfo(&B.root, &B.rtmax, &B.wtmax) != NFS3_OK) {
 		seterr("FSINFO of the export root failed: %s", B.err);
 		return -1;
 	}

@@ -414,6 +414,7 @@ main(int argc, char **argv)
 	static struct lat_hist lat[MAX_WORKLOADS];
 	size_t nwl, nres = 0;
 	int status = 0;
+	bool fs = false;
 
 	nwl = parse_args(argc, argv, wl);
 	B.tty = isatty(STDERR_FILENO);
@@ -423,13 +424,15 @@ main(int argc, char **argv)
 		fprintf(stderr, TOOL ": out of memory\n");
 		return 1;
 	}
-	if (conns_open() != 0) {
+	for (size_t i = 0; i < nwl; i++)
+		fs |= !wl[i]->no_fs;
+	if (conns_open(fs) != 0) {
 		fprintf(stderr, TOOL ": %s: %s\n", B.o.target, B.err);
 		conns_close();
 		free(B.wbuf);
 		return 1;
 	}
-	if (work_open() != 0) {
+	if (fs && work_open() != 0) {
 		fprintf(stderr, TOOL ": work directory %s: %s\n", B.o.dir,
 		    B.err);
 		conns_close();
@@ -455,7 +458,7 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < nres; i++)
 			result_print_row(stdout, &res[i]);
 	}
-	if (!B.o.keep && work_remove() != 0) {
+	if (fs && !B.o.keep && work_remove() != 0) {
 		fprintf(stderr, TOOL ": removing %s: %s\n", B.o.dir, B.err);
 		status = 1;
 	}

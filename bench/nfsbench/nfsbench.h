@@ -174,7 +174,7 @@ struct bench {
 extern struct bench B;
 
 /* conn.c */
-int	 conns_open(void);
+int	 conns_open(bool fs);
 void	 conns_close(void);
 void	 conn_drop(struct conn *, const char *why);
 
@@ -237,6 +237,7 @@ struct workload {
 	int		(*prepare)(void);	/* untimed; 0 or -1 */
 	const struct job *job;
 	void		(*cleanup)(void);
+	bool		 no_fs;		/* needs no export (null) */
 };
 
 extern const struct workload wl_null, wl_getattr, wl_lookup, wl_read,

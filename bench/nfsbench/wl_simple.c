@@ -60,8 +60,13 @@ prepare_none(void)
 }
 
 static const struct job job_null = { "null", start_null };
-const struct workload wl_null = { "null", "NFSPROC3_NULL: the RPC round "
-    "trip, no file system work", prepare_none, &job_null, NULL };
+const struct workload wl_null = {
+	.name = "null",
+	.help = "NFSPROC3_NULL: the RPC round trip, no file system work",
+	.prepare = prepare_none,
+	.job = &job_null,
+	.no_fs = true,
+};
 
 /* ------------------------------------------------------------ getattr */
 
@@ -82,8 +87,12 @@ start_getattr(struct slot *s)
 }
 
 static const struct job job_getattr = { "getattr", start_getattr };
-const struct workload wl_getattr = { "getattr", "GETATTR of one file's "
-    "handle", prepare_getattr, &job_getattr, NULL };
+const struct workload wl_getattr = {
+	.name = "getattr",
+	.help = "GETATTR of one file's handle",
+	.prepare = prepare_getattr,
+	.job = &job_getattr,
+};
 
 /* ------------------------------------------------------------ lookup */
 
@@ -109,9 +118,13 @@ start_lookup(struct slot *s)
 }
 
 static const struct job job_lookup = { "lookup", start_lookup };
-const struct workload wl_lookup = { "lookup", "LOOKUP of a random existing "
-    "name in a directory of 1,000 files", prepare_lookup, &job_lookup,
-    NULL };
+const struct workload wl_lookup = {
+	.name = "lookup",
+	.help = "LOOKUP of a random existing name in a directory of 1,000 "
+	    "files",
+	.prepare = prepare_lookup,
+	.job = &job_lookup,
+};
 
 /* ------------------------------------------------------------ read */
 
@@ -161,8 +174,12 @@ start_read(struct slot *s)
 }
 
 static const struct job job_read = { "read", start_read };
-const struct workload wl_read = { "read", "READ of 4 KiB at a random "
-    "offset of the --file-size file", prepare_data, &job_read, NULL };
+const struct workload wl_read = {
+	.name = "read",
+	.help = "READ of 4 KiB at a random offset of the --file-size file",
+	.prepare = prepare_data,
+	.job = &job_read,
+};
 
 /* ------------------------------------------------------------ write */
 
@@ -200,6 +217,10 @@ start_write(struct slot *s)
 }
 
 static const struct job job_write = { "write", start_write };
-const struct workload wl_write = { "write", "WRITE (UNSTABLE) of 4 KiB at a "
-    "random offset of the --file-size file", prepare_data, &job_write,
-    NULL };
+const struct workload wl_write = {
+	.name = "write",
+	.help = "WRITE (UNSTABLE) of 4 KiB at a random offset of the "
+	    "--file-size file",
+	.prepare = prepare_data,
+	.job = &job_write,
+};
