@@ -1,0 +1,113 @@
+#!/bin/bash
+# test_bench_harness.sh - a smoke run of `make bench`'s harness
+# (bench/run.sh) with tiny settings.
+#
+# Proves that
+#  - bench/run.sh starts our nfsd and nfs-ganesha (in its own network
+#    namespace), runs nfsbench against both (and diskbench, the
+#    responder when built) and exits 0;
+#  - raw.csv has a good row per server, workload and concurrency: exit
+#    0, operations done, no errors, server CPU per operation and peak
+#    RSS from the kernel's accounting;
+#  - medians.csv, table.txt and both PNG plots are written;
+#  - nothing is left behind: no cgroup, no data directory, no
+#    ganesha.nfsd, nfsd or rpcbind of the harness;
+#  - a server that will not start ends the run with exit 1 and its log,
+#    and that too leaves nothing behind.
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+it_setup
+
+ROOT=$(cd "$IT_DIR/../.." && pwd)
+BUILD=$(cd "$(dirname "$NFSD")" && pwd)
+[ -x "$BUILD/bench/nfsbench" ] || fail "no $BUILD/bench/nfsbench (make)"
+command -v ganesha.nfsd >/dev/null || fail "no ganesha.nfsd (make deps)"
+# Results and data on the build's filesystem: the harness refuses tmpfs.
+OUT=$(mktemp -d "$BUILD/bench-harness.XXXXXX")
+trap 'rm -rf "$OUT"; it_cleanup' EXIT
+
+WORKLOADS=null,getattr,read
+CONCS="1x1 4x16"
+
+# harness_left: what the harness left running or mounted (empty: none).
+harness_left() {
+	local d
+	pgrep -x ganesha.nfsd || :
+	pgrep -f "^$BUILD/nfsd " || :
+	pgrep -f "^$BUILD/bench/" || :
+	for d in /sys/fs/cgroup/mailnfs-bench.* \
+	    /sys/fs/cgroup/*/mailnfs-bench.*; do
+		[ -e "$d" ] && echo "$d"
+	done
+	return 0
+}
+
+say "== a tiny run: $WORKLOADS at ${CONCS// /, }, one round"
+run_capture out rc env BENCH_OUT="$OUT/results" BENCH_DIR="$OUT/data" \
+    BENCH_QUICK=1 BENCH_ROUNDS=1 BENCH_SECS=0.3 BENCH_WARMUP=0.1 \
+    BENCH_LOCAL_SECS=0.2 BENCH_WORKLOADS=$WORKLOADS \
+    BENCH_CONC="${CONCS// /,}" BENCH_MAIL=0 \
+    timeout -k 5 100 "$ROOT/bench/run.sh" "$BUILD"
+expect_eq "$rc" 0 "bench/run.sh exits 0"
+[ "$rc" = 0 ] || printf '%s\n' "$out" | tail -40 | show
+expect_contains "$out" "nfs-ganesha is up" "ganesha started in its namespace"
+expect_contains "$out" "nfsbench -w null answered by ours, ganesha" \
+    "both servers answered NULL before measuring"
+
+RAW=$OUT/results/raw.csv
+expect_true "raw.csv written" test -s "$RAW"
+for wl in ${WORKLOADS//,/ }; do
+	for conc in $CONCS; do
+		for srv in ours ganesha; do
+			# rc=0, ops>0, errors=0, cpu_us_op and peak_rss set.
+			row=$(awk -F, -v w="$wl" -v c="$conc" -v t="$srv" '
+			    $2 == w && $3 == c && $6 == t &&
+			    $8 == 0 && $9 > 0 && $10 == 0 && $18 > 0 &&
+			    $20 > 0 { print }' "$RAW" 2>/dev/null)
+			expect_match "$row" "^1,$wl,$conc," \
+			    "raw.csv: $srv $wl $conc done, no errors, CPU/op and RSS"
+		done
+	done
+done
+if [ -x "$BUILD/bench/diskbench" ]; then
+	row=$(awk -F, '$2 == "getattr" && $6 == "local" && $8 == 0 &&
+	    $9 > 0' "$RAW" 2>/dev/null)
+	expect_match "$row" "getattr" "raw.csv: the local ceiling was measured"
+fi
+if [ -x "$BUILD/bench/responder" ]; then
+	row=$(awk -F, '$2 == "null" && $6 == "floor" && $8 == 0 &&
+	    $9 > 0' "$RAW" 2>/dev/null)
+	expect_match "$row" "null" "raw.csv: the floor was measured"
+fi
+
+med=$(cat "$OUT/results/medians.csv" 2>/dev/null || :)
+expect_match "$med" "^getattr,4x16,[0-9]" "medians.csv has getattr at 4x16"
+table=$(cat "$OUT/results/table.txt" 2>/dev/null || :)
+expect_match "$table" "^null +4x16 +[0-9]+ +[0-9]+ +[0-9.]+ .*x" \
+    "table.txt: null at 4x16 with both servers, the ratio and a target"
+for png in throughput latency; do
+	magic=$(head -c 4 "$OUT/results/$png.png" 2>/dev/null | tail -c 3)
+	expect_eq "$magic" "PNG" "$png.png is a PNG"
+done
+expect_true "ganesha's log kept" test -s "$OUT/results/logs/ganesha.log"
+expect_false "the data directory is removed" test -e "$OUT/data"
+expect_eq "$(harness_left)" "" "nothing left running, no cgroup left"
+
+say "== our nfsd refuses to start: exit 1, its log, nothing left"
+run_capture out rc env BENCH_OUT="$OUT/results2" BENCH_DIR="$OUT/data2" \
+    BENCH_QUICK=1 BENCH_ROUNDS=1 BENCH_WORKLOADS=null BENCH_CONC=1x1 \
+    BENCH_MAIL=0 BENCH_NFSD_OPTS=no-such-limit=1 \
+    timeout -k 5 60 "$ROOT/bench/run.sh" "$BUILD"
+expect_eq "$rc" 1 "bench/run.sh exits 1"
+expect_contains "$out" "FAILED: our nfsd" "the failure names our nfsd"
+expect_contains "$out" "nfsd.log:" "and shows its log"
+expect_eq "$(harness_left)" "" "nothing left running, no cgroup left"
+
+say "== a bad setting is refused before anything starts"
+run_capture out rc env BENCH_OUT="$OUT/results3" BENCH_WORKLOADS=nosuch \
+    BENCH_MAIL=0 timeout -k 5 30 "$ROOT/bench/run.sh" "$BUILD"
+expect_eq "$rc" 1 "BENCH_WORKLOADS=nosuch: exit 1"
+expect_contains "$out" "unknown 'nosuch'" "the message names the word"
+
+it_finish
