@@ -57,10 +57,13 @@ LOG_TAIL = 30               # lines of a server log shown on failure
 STOP_GRACE = 5.0            # seconds between SIGTERM and SIGKILL
 
 # Full and quick plans: seconds per run, warm-up, fixture sizes.
+# Runs end at the time cap, except pop: its messages are put in place
+# (untimed) before each run, -n of them, so -n is sized to last the cap.
 PLAN_FULL = dict(secs=3.0, warmup=1.0, local_secs=2.0, ops=100000000,
-                 entries=100000, seq_size=512 << 20)
+                 pop_msgs=8000, entries=100000, seq_size=512 << 20)
 PLAN_QUICK = dict(secs=0.5, warmup=0.2, local_secs=0.3, ops=100000000,
-                  entries=2000, seq_size=16 << 20)
+                  pop_msgs=1000, entries=2000, seq_size=16 << 20)
+PREP_OPS = 10               # operations of a fixture-making run
 
 RAW_FIELDS = ["round", "workload", "conc", "conns", "depth", "target",
               "tool", "rc", "ops", "errors", "secs", "ops_s", "mib_s",
@@ -136,6 +139,7 @@ class Settings:
         self.warmup = env_float("BENCH_WARMUP", plan["warmup"])
         self.local_secs = env_float("BENCH_LOCAL_SECS", plan["local_secs"])
         self.ops = env_int("BENCH_OPS", plan["ops"])
+        self.pop_msgs = env_int("BENCH_POP_MSGS", plan["pop_msgs"])
         self.entries = env_int("BENCH_ENTRIES", plan["entries"])
         self.seq_size = env_int("BENCH_SEQ_SIZE", plan["seq_size"])
         self.workloads = env_list("BENCH_WORKLOADS", WORKLOADS, WORKLOADS)
@@ -150,6 +154,9 @@ class Settings:
         self.nfsbench = os.path.join(self.build, "bench", "nfsbench")
         self.diskbench = os.path.join(self.build, "bench", "diskbench")
         self.responder = os.path.join(self.build, "bench", "responder")
+
+    def ops_for(self, workload):
+        return self.pop_msgs if workload == "pop" else self.ops
 
     def fixture_args(self):
         """nfsbench/diskbench options that size the shared fixtures."""
@@ -571,13 +578,12 @@ class Runner:
         os.makedirs(self.rawdir, exist_ok=True)
         os.makedirs(self.local_dir, exist_ok=True)
 
-    def argv(self, target, workload, conc, secs, warmup, extra=()):
+    def argv(self, target, workload, conc, secs, warmup, ops):
         conns, depth = conc.split("x")
         common = ["-w", workload, "-c", conns, "-d", depth,
-                  "-n", str(self.s.ops), "-T", f"{secs:g}",
+                  "-n", str(ops), "-T", f"{secs:g}",
                   "-W", f"{warmup:g}", "--keep", "--dir", WORK_NAME]
         common += self.s.fixture_args()
-        common += list(extra)
         if target == "local":
             return [self.s.diskbench] + common + [self.local_dir]
         srv = self.servers[target]
@@ -598,11 +604,12 @@ class Runner:
         return readers
 
     def run(self, rnd, target, workload, conc, secs, warmup,
-            timeout=None, tag=None):
+            timeout=None, tag=None, ops=None):
         """One run; returns the CSV row (a dict)."""
         tag = tag or f"r{rnd}-{target}-{workload}-{conc}"
         raw = os.path.join(self.rawdir, tag)
-        argv = self.argv(target, workload, conc, secs, warmup)
+        argv = self.argv(target, workload, conc, secs, warmup,
+                         ops or self.s.ops_for(workload))
         srv = self.servers.get(target)
         spid = srv.pid() if srv else None
         if spid:
@@ -835,10 +842,11 @@ Medians of {rounds} interleaved rounds.  o/g = ours/ganesha; local =
 the same workload as plain syscalls on the same filesystem (diskbench),
 o/local = ours/local; floor = nfsbench against a responder that answers
 with canned replies.  Latencies in us per operation (as nfsbench counts
-one).  cpu/op = server CPU us per operation over the measured window
-({cpu}); rss = server peak RSS (VmHWM) in MiB during the run.  "!"
-marks a median with a failed run or errors in some round (raw.csv).
-Targets (issue 7) are checked at 4x16, the floor one at 1x1.
+one).  cpu/op = server CPU us per operation over the measured window,
+from {cpu}; rss = server peak RSS (VmHWM) in MiB
+during the run.  "!" marks a median with a failed run or errors in some
+round (raw.csv).  Targets (issue 7) are checked at 4x16, the floor one
+at 1x1.
 """
 
 
@@ -1026,7 +1034,7 @@ class Bench:
                     continue
                 start = time.monotonic()
                 row = runner.run(0, t, wl, "1x1", 0.1, 0, PREP_TIMEOUT,
-                                 tag=f"prep-{t}-{wl}")
+                                 tag=f"prep-{t}-{wl}", ops=PREP_OPS)
                 if str(row["rc"]) != "0" or not row["ops_s"]:
                     srv = self.servers.get(t)
                     extra = (f"\n--- {srv.log}:\n{tail(srv.log)}"
@@ -1117,7 +1125,7 @@ class Bench:
         runner = Runner(s, self.procs, self.cg, self.servers)
         for name in self.servers:
             row = runner.run(0, name, "null", "1x1", 0.2, 0, START_TIMEOUT,
-                             tag=f"check-{name}-null")
+                             tag=f"check-{name}-null", ops=PREP_OPS)
             if str(row["rc"]) != "0" or not row["ops_s"]:
                 srv = self.servers[name]
                 raise BenchError(f"nfsbench -w null against {name} failed "
