@@ -44,6 +44,35 @@ run_stopping(const struct run *r)
 	return r->phase == PH_STOP;
 }
 
+/* No further operation will be started in this run. */
+bool
+run_issuing_done(const struct run *r)
+{
+	return r->phase == PH_STOP ||
+	    (r->phase == PH_MEASURE && r->issued >= r->p.ops);
+}
+
+/* A transfer size the server takes (FSINFO), at most want. */
+uint32_t
+write_xfer(uint32_t want)
+{
+	return B.wtmax > 0 && B.wtmax < want ? B.wtmax : want;
+}
+
+uint32_t
+read_xfer(uint32_t want)
+{
+	return B.rtmax > 0 && B.rtmax < want ? B.rtmax : want;
+}
+
+static void
+begin_measure(struct run *r, uint64_t t)
+{
+	r->phase = PH_MEASURE;
+	r->t_measure = t;
+	r->t_last = t;
+}
+
 /* Count an error of the run (the first one is kept for the report). */
 static void
 note_error(struct run *r, struct slot *s, const char *what, int status)
@@ -89,6 +118,9 @@ slot_issue(struct slot *s)
 		slot_rest(r, s);
 		return;
 	}
+	if (r->phase == PH_WARMUP && r->p.warmup_ops > 0 &&
+	    r->seq >= r->p.warmup_ops)
+		begin_measure(r, now_ns());
 	if (r->phase == PH_MEASURE && r->issued >= r->p.ops) {
 		r->phase = PH_STOP;
 		slot_rest(r, s);
@@ -184,11 +216,8 @@ static void
 run_tick(struct run *r, uint64_t t)
 {
 	if (r->phase == PH_WARMUP &&
-	    t - r->t_start >= (uint64_t)(r->p.warmup * NS_PER_SEC)) {
-		r->phase = PH_MEASURE;
-		r->t_measure = t;
-		r->t_last = t;
-	}
+	    t - r->t_start >= (uint64_t)(r->p.warmup * NS_PER_SEC))
+		begin_measure(r, t);
 	if (r->phase == PH_MEASURE &&
 	    t - r->t_measure >= (uint64_t)(r->p.cap * NS_PER_SEC))
 		r->phase = PH_STOP;

@@ -26,6 +26,8 @@ struct bench B;
 
 static const struct workload *const workloads[] = {
 	&wl_null, &wl_getattr, &wl_lookup, &wl_read, &wl_write,
+	&wl_seqwrite, &wl_seqread, &wl_deliver, &wl_pop, &wl_listing,
+	&wl_mix,
 };
 #define NWORKLOADS	(sizeof(workloads) / sizeof(workloads[0]))
 
@@ -376,6 +378,7 @@ run_workload(const struct workload *w, struct bench_result *res,
 	struct run r;
 	int rc;
 
+	B.warmup_ops = 0;
 	if (w->prepare() != 0) {
 		fprintf(stderr, TOOL ": %s: setup failed: %s\n", w->name,
 		    B.err);
@@ -383,6 +386,7 @@ run_workload(const struct workload *w, struct bench_result *res,
 	}
 	lat_init(lat);
 	p.lat = lat;
+	p.warmup_ops = B.warmup_ops;
 	rc = run_job(w->job, &p, &r);
 	memset(res, 0, sizeof(*res));
 	res->tool = TOOL;
@@ -462,6 +466,7 @@ main(int argc, char **argv)
 		fprintf(stderr, TOOL ": removing %s: %s\n", B.o.dir, B.err);
 		status = 1;
 	}
+	maildirs_close();
 	conns_close();
 	free(B.wbuf);
 	return status;

@@ -128,6 +128,7 @@ struct job {
 struct run_params {
 	uint64_t	 ops;		/* measured ops to issue */
 	double		 warmup;	/* seconds, not measured */
+	uint64_t	 warmup_ops;	/* at most this many (0: no limit) */
 	double		 cap;		/* seconds of measured phase */
 	bool		 progress;	/* a progress line on stderr */
 	bool		 setup;		/* untimed setup (no latency kept) */
@@ -168,6 +169,7 @@ struct bench {
 	size_t		 wbuf_len;
 	uint64_t	 rng;
 	bool		 tty;
+	uint64_t	 warmup_ops;	/* set by a workload's prepare */
 	char		 err[512];	/* the last setup error */
 };
 
@@ -184,6 +186,9 @@ int	 run_job(const struct job *, const struct run_params *,
 void	 op_done(struct slot *, bool ok, uint64_t bytes);
 void	 op_error(struct slot *, const char *what, int status);
 bool	 run_stopping(const struct run *);
+bool	 run_issuing_done(const struct run *);
+uint32_t write_xfer(uint32_t want);
+uint32_t read_xfer(uint32_t want);
 void	 slot_retry_waiting(struct run *);
 uint64_t rnd(void);
 uint64_t rnd_below(uint64_t n);
@@ -225,6 +230,38 @@ int	 ensure_file(const struct fh *dir, const char *name, uint64_t size,
 int	 create_names(const struct fh *dir, const char *fmt, unsigned n);
 int	 remove_names(const struct fh *dir, char **names, size_t n);
 int	 remove_tree(const struct fh *parent, const char *name);
+
+/* mailbox.c: the Maildirs of deliver and pop. */
+struct message {
+	char		*name;
+	struct fh	 fh;
+};
+
+struct mailbox {
+	struct fh	 tmp, new, cur;
+	struct message	*msgs;		/* pop: new/ as last listed */
+	size_t		 nmsgs;
+	size_t		 next;		/* the next one to fetch */
+	size_t		 cap;
+	bool		 busy;		/* a pop operation has it */
+	bool		 empty;		/* new/ was listed empty */
+};
+
+struct maildirs {
+	struct mailbox	*boxes;
+	unsigned	 n;
+	unsigned	 rr;		/* round-robin position */
+};
+
+extern struct maildirs MB;
+
+int	 maildirs_open(void);
+void	 maildirs_close(void);
+int	 maildirs_fill(uint64_t n);
+void	 maildir_name(char *, size_t);
+void	 box_forget(struct mailbox *);
+int	 box_add(struct mailbox *, const char *name, const struct fh *);
+void	 msg_write(struct slot *, rpc_cb, stable_how);
 
 /* progress.c */
 void	 progress_show(const struct run *, const char *label, uint64_t now,
