@@ -876,7 +876,12 @@ def plot(s, meds):
     pdir = os.path.join(s.out, "plot")
     os.makedirs(pdir, exist_ok=True)
     made = []
-    for conc in s.concs:
+    # Only concurrencies with figures (an interrupted run has gaps).
+    concs = [c for c in s.concs if any(
+        m[f"{t}_ops_s"] for m in meds if m["conc"] == c for t in TARGETS)]
+    if not concs:
+        return made
+    for conc in concs:
         rows = [m for m in meds if m["conc"] == conc]
         with open(os.path.join(pdir, f"tput-{conc}.dat"), "w") as f:
             f.write("# workload ours ganesha local floor (ops/s)\n")
@@ -893,7 +898,7 @@ def plot(s, meds):
     for script in ("throughput", "latency"):
         png = os.path.join(s.out, f"{script}.png")
         cmd = ["gnuplot", "-e", f"datadir='{pdir}'; outfile='{png}'; "
-               f"concs='{' '.join(s.concs)}'",
+               f"concs='{' '.join(concs)}'",
                os.path.join(HERE, "plot", f"{script}.gp")]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:

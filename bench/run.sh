@@ -30,9 +30,18 @@ if [ "${BENCH_INSIDE:-}" = 1 ]; then
 	    die "mount tmpfs on /run failed"
 	mkdir -p /run/rpcbind
 	export PYTHONDONTWRITEBYTECODE=1
-	# Not exec: this shell stays the namespace's init and reaps.
-	python3 "$HERE/bench.py" run "$1"
-	exit $?
+	# Not exec: this shell stays the namespace's init and reaps, and
+	# passes Ctrl-C or SIGTERM on to bench.py as SIGTERM (it then stops
+	# everything it started and writes what was measured).
+	python3 "$HERE/bench.py" run "$1" &
+	py=$!
+	trap 'kill -TERM $py 2>/dev/null' INT TERM
+	while :; do
+		wait $py
+		rc=$?
+		kill -0 $py 2>/dev/null || break
+	done
+	exit $rc
 fi
 
 # ------------------------------------------------------------- outside
@@ -63,13 +72,24 @@ remove_cgroups() {
 	done
 }
 trap remove_cgroups EXIT
-# Ctrl-C reaches bench.py too; this shell waits for it to clean up.
-trap 'interrupted=1' INT TERM
-interrupted=0
 
+# The NFS part.  Ctrl-C or SIGTERM here is passed to the namespace's
+# init (unshare itself ignores them), which passes it to bench.py.
+interrupted=0
 BENCH_INSIDE=1 unshare --net --mount --propagation private --pid --fork \
-    --mount-proc "$0" "$BUILD"
-rc=$?
+    --mount-proc "$0" "$BUILD" &
+ns=$!
+stop_inside() {
+	interrupted=1
+	local init
+	init=$(pgrep -P "$ns" 2>/dev/null) && kill -TERM $init 2>/dev/null
+}
+trap stop_inside INT TERM
+while :; do
+	wait $ns
+	rc=$?
+	kill -0 $ns 2>/dev/null || break
+done
 remove_cgroups
 [ "$interrupted" = 1 ] && exit 130
 
