@@ -10,6 +10,7 @@
 #define MAILDIR_BACKEND_H
 
 #include <stdarg.h>
+#include <time.h>
 
 #include "maildir.h"
 
@@ -99,6 +100,8 @@ struct maildir_store {
 	const struct md_ops *ops;
 	char		 url[MAILDIR_PATH_MAX];
 	void		*impl;		/* the backend's state */
+	struct maildir_store *pool_next;	/* idle in the pool (pool.c) */
+	time_t		 pool_since;	/* given back then (monotonic s) */
 };
 
 struct maildir {

@@ -3,8 +3,10 @@
  * abort, for SMTP DATA) or in one call: a unique name created
  * exclusively in tmp/, the message written through a bounded staging
  * buffer (each full buffer goes out durably), the file made durable,
- * then renamed into new/ as <name>,S=<size>; only then is it
- * delivered.  Any failure removes the tmp file (where possible) and
+ * then renamed into new/ as <name>,S=<size>,W=<crlf size>; only then
+ * is it delivered.  The name carries ,W=<size> too: the size with CRLF line
+ * ends and the last line ended (as POP3 sends it), counted on the way
+ * through.  Any failure removes the tmp file (where possible) and
  * leaves nothing in new/.
  */
 #include <stdio.h>
@@ -21,6 +23,9 @@ struct maildir_delivery {
 	bool		 open;
 	int		 status;	/* sticky: the first failure */
 	uint64_t	 off;		/* bytes written out */
+	uint64_t	 vsize;		/* CRLF size of what came so far */
+	bool		 after_cr;	/* the last byte was a CR */
+	bool		 line_start;	/* it was a LF, or none came yet */
 	size_t		 nbuf;
 	char		 name[MAILDIR_NAME_MAX + 1];	/* in tmp/ */
 	char		 buf[MD_IO_CHUNK];
@@ -46,6 +51,7 @@ maildir_deliver_begin(struct maildir *md)
 		return NULL;
 	}
 	d->md = md;
+	d->line_start = true;
 	for (i = 0; i < CREATE_TRIES && r == MAILDIR_EEXIST; i++) {
 		if (maildir_uniq(d->name, sizeof(d->name)) != MAILDIR_OK) {
 			r = md_seterr(&md->err, MAILDIR_ETOOBIG,
@@ -80,6 +86,32 @@ flush(struct maildir_delivery *d)
 	return MAILDIR_OK;
 }
 
+/* Count buf into the CRLF size: a bare LF goes out as CRLF. */
+static void
+count_vsize(struct maildir_delivery *d, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\n')
+			d->vsize += d->after_cr ? 1 : 2;
+		else
+			d->vsize++;
+		d->after_cr = p[i] == '\r';
+	}
+	if (len > 0)
+		d->line_start = p[len - 1] == '\n';
+}
+
+/* The CRLF size once the last line, if unended, gets its line end. */
+static uint64_t
+final_vsize(const struct maildir_delivery *d)
+{
+	if (d->line_start)
+		return d->vsize;
+	return d->vsize + (d->after_cr ? 1 : 2);
+}
+
 int
 maildir_deliver_write(struct maildir_delivery *d, const void *buf,
     size_t len)
@@ -94,6 +126,7 @@ maildir_deliver_write(struct maildir_delivery *d, const void *buf,
 		return d->status = md_seterr(&d->md->err, MAILDIR_ETOOBIG,
 		    "message over %llu bytes",
 		    (unsigned long long)MAILDIR_MSG_MAX);
+	count_vsize(d, buf, len);
 	while (len > 0) {
 		n = sizeof(d->buf) - d->nbuf;
 		if (n > len)
@@ -196,8 +229,8 @@ maildir_deliver_commit(struct maildir_delivery **dp, char *name,
 	if ((r = flush(d)) != MAILDIR_OK ||
 	    (r = s->ops->sync(s, &md->cred, &d->f, &md->err)) != MAILDIR_OK)
 		goto fail;
-	n = snprintf(final, sizeof(final), "%s,S=%llu", d->name,
-	    (unsigned long long)d->off);
+	n = snprintf(final, sizeof(final), "%s,S=%llu,W=%llu", d->name,
+	    (unsigned long long)d->off, (unsigned long long)final_vsize(d));
 	if (n < 0 || (size_t)n >= sizeof(final)) {
 		r = md_seterr(&md->err, MAILDIR_ETOOBIG, "name too long: %s",
 		    d->name);

@@ -64,6 +64,7 @@ on_entry(const char *name, const struct md_attr *a, void *arg)
 	    maildir_flags_parse(name, &m->flags) != MAILDIR_OK)
 		m->flags = 0;
 	c->nosize[c->list->n] = false;
+	m->vsized = maildir_name_vsize(name, &m->vsize);
 	if (!maildir_name_size(name, &m->size)) {
 		if (a != NULL)
 			m->size = a->size;

@@ -20,14 +20,17 @@
  * time.M<usec>P<pid>Q<n>.<host>, created exclusively in tmp/, written,
  * made durable (fsync; over NFS FILE_SYNC writes, or COMMIT with a
  * write-verifier check and the data written again on a changed
- * verifier), then renamed into new/ as <name>,S=<size>.  Only then is
+ * verifier), then renamed into new/ as <name>,S=<size>,W=<crlf size>
+ * (W: the size with every line end a CRLF and the last line ended, the
+ * RFC 1939 size POP3 reports, so listing needs no reads).  Only then is
  * success reported; on any failure nothing is left in new/ and the tmp
  * file is removed where possible.
  *
  * Errors are values: every call returns MAILDIR_OK or a
  * MAILDIR_E* class (MAILDIR_ETEMP: try again later), and
  * maildir_error() says what failed.  A store and its mailboxes are
- * used by one thread at a time (open one store per thread).
+ * used by one thread at a time (open one store per thread, or take one
+ * from the pool).
  */
 #ifndef MAILDIR_H
 #define MAILDIR_H
@@ -80,6 +83,18 @@ struct maildir_store *maildir_store_open(const char *url, char *err,
 	    size_t errlen);
 void	maildir_store_close(struct maildir_store **store);
 const char *maildir_store_url(const struct maildir_store *store);
+/*
+ * The daemons' pool of open stores (pool.c), shared by their threads:
+ * take a store for a session (an idle one of that URL, or a new one;
+ * NULL with err filled), give it back after (it stays open for the next
+ * taker; closed if the pool is full).  Drain closes every idle one.
+ */
+#define MAILDIR_POOL_IDLE	256	/* idle stores kept */
+#define MAILDIR_POOL_IDLE_SECS	300	/* then closed, not reused */
+struct maildir_store *maildir_pool_take(const char *url, char *err,
+	    size_t errlen);
+void	maildir_pool_give(struct maildir_store **store);
+void	maildir_pool_drain(void);
 /* Bytes free for users (FSSTAT abytes or statvfs f_bavail). */
 int	maildir_store_avail(struct maildir_store *store, uint64_t *avail,
 	    char *err, size_t errlen);
@@ -118,6 +133,8 @@ int	maildir_uniq_format(char *buf, size_t len, time_t sec, long usec,
 	    long pid, unsigned long q, const char *host);
 /* The ,S=<size> in name (before any ':'); false if there is none. */
 bool	maildir_name_size(const char *name, uint64_t *size);
+/* The ,W=<crlf size> in name (before any ':'); false if there is none. */
+bool	maildir_name_vsize(const char *name, uint64_t *vsize);
 
 /*
  * Flags: parse the "2,FLAGS" info of name ("uniq:2,FRS"; no info is no
@@ -158,6 +175,8 @@ struct maildir_msg {
 	char		*name;		/* file name in sub */
 	enum maildir_sub sub;
 	uint64_t	 size;		/* from ,S= or the attributes */
+	uint64_t	 vsize;		/* from ,W=: the CRLF size */
+	bool		 vsized;	/* the name had ,W= */
 	unsigned	 flags;
 	time_t		 mtime;		/* 0 when not known */
 };

@@ -19,6 +19,7 @@
 
 #define HOST_DEFAULT	"localhost"
 #define SIZE_TAG	",S="
+#define VSIZE_TAG	",W="
 #define INFO_V2		"2,"
 
 static char hostname[MAILDIR_HOST_MAX * 4 + 1];	/* after escaping */
@@ -117,29 +118,41 @@ maildir_uniq(char *buf, size_t len)
 	    (long)getpid(), atomic_fetch_add(&deliveries, 1) + 1, hostname);
 }
 
-bool
-maildir_name_size(const char *name, uint64_t *size)
+/* The number after tag (",S=", ",W=") in name, before any ':'. */
+static bool
+name_number(const char *name, const char *tag, uint64_t *out)
 {
 	const char *p, *colon;
 	char *end;
 	unsigned long long v;
 
 	colon = strchr(name, ':');
-	for (p = strstr(name, SIZE_TAG); p != NULL;
-	    p = strstr(p + 1, SIZE_TAG)) {
+	for (p = strstr(name, tag); p != NULL; p = strstr(p + 1, tag)) {
 		if (colon != NULL && p > colon)
 			break;
-		p += strlen(SIZE_TAG);
+		p += strlen(tag);
 		if (*p < '0' || *p > '9')
 			continue;
 		errno = 0;
 		v = strtoull(p, &end, 10);
 		if (errno != 0 || (*end != '\0' && *end != ',' && *end != ':'))
 			continue;
-		*size = v;
+		*out = v;
 		return true;
 	}
 	return false;
+}
+
+bool
+maildir_name_size(const char *name, uint64_t *size)
+{
+	return name_number(name, SIZE_TAG, size);
+}
+
+bool
+maildir_name_vsize(const char *name, uint64_t *vsize)
+{
+	return name_number(name, VSIZE_TAG, vsize);
 }
 
 int

@@ -25,7 +25,7 @@ struct mxd_msg {
 	const char	*sid;
 };
 
-/* The session's store for mount (opened on first use), or NULL. */
+/* The session's store for mount (taken on first use), or NULL. */
 static struct maildir_store *
 store_for(struct mxd_session *s, const struct conf_mount *mnt)
 {
@@ -37,7 +37,7 @@ store_for(struct mxd_session *s, const struct conf_mount *mnt)
 	    (s->stores = calloc(c->nmounts, sizeof(*s->stores))) == NULL)
 		return NULL;
 	if (s->stores[i] == NULL) {
-		s->stores[i] = maildir_store_open(mnt->url, err, sizeof(err));
+		s->stores[i] = maildir_pool_take(mnt->url, err, sizeof(err));
 		if (s->stores[i] == NULL)
 			log_warnx("session %s: store %s: %s", s->id,
 			    mnt->prefix, err);
@@ -53,7 +53,7 @@ deliver_close_stores(struct mxd_session *s)
 	if (s->stores == NULL)
 		return;
 	for (i = 0; i < s->env->conf->nmounts; i++)
-		maildir_store_close(&s->stores[i]);
+		maildir_pool_give(&s->stores[i]);
 	free(s->stores);
 	s->stores = NULL;
 }

@@ -273,6 +273,7 @@ finish(int *lfds, size_t nl, unsigned grace)
 	if (active() > 0)
 		log_warnx("%u session(s) cut off after the grace period",
 		    active());
+	maildir_pool_drain();		/* UMNT the idle stores */
 	log_info("stopped");
 }
 

@@ -6,7 +6,9 @@
  *
  * Concurrency: one thread per session, capped by smtp_max_clients
  * (and MXD_PER_ADDR_DEFAULT or -p per client address); each session
- * opens its own Maildir stores (they are single-threaded objects).
+ * takes its Maildir stores from the process's pool (they are
+ * single-threaded objects; the pool keeps them mounted between
+ * sessions) and gives them back when it ends.
  */
 #ifndef MXD_H
 #define MXD_H
@@ -103,7 +105,7 @@ struct mxd_session {
 	bool			 io_failed;	/* writes fail: give up */
 	struct smtp_line	 line;
 	struct mxd_tx		 tx;
-	struct maildir_store	**stores;	/* per mount, opened lazily */
+	struct maildir_store	**stores;	/* per mount, taken lazily */
 };
 
 /* session.c */
@@ -129,7 +131,7 @@ void	deliver_write(struct mxd_msg *m, const void *buf, size_t len);
  */
 int	deliver_commit(struct mxd_session *s, struct mxd_msg **m);
 void	deliver_abort(struct mxd_msg **m);
-/* Close the session's stores. */
+/* Give the session's stores back to the pool. */
 void	deliver_close_stores(struct mxd_session *s);
 
 /* tls.c */

@@ -5,9 +5,10 @@
  * and the deletions after QUIT.
  *
  * Sizes are RFC 1939 sizes, the message as sent with CRLF line endings
- * (a stored bare LF counts two), which only reading the message can
- * tell: each message is read once for it, when a command first needs
- * its size.  RETR marks a message seen (S).  Deletions happen only
+ * (a stored bare LF counts two): the ,W=<size> in the name when the
+ * delivering agent wrote one (mxd and Dovecot do), otherwise only
+ * reading the message can tell, so it is read once for it, when a
+ * command first needs its size.  RETR marks a message seen (S).  Deletions happen only
  * after QUIT; a session ending any other way removes nothing.
  */
 #include <stdio.h>
@@ -53,7 +54,7 @@ open_maildir(struct pop3_session *s, const struct userdb_user *u)
 		(void)session_reply(s, "-ERR [SYS/PERM] mailbox not found");
 		return -1;
 	}
-	if ((s->store = maildir_store_open(mnt->url, err, sizeof(err))) ==
+	if ((s->store = maildir_pool_take(mnt->url, err, sizeof(err))) ==
 	    NULL || (s->md = maildir_open(s->store, rel, u->uid, u->gid, err,
 	    sizeof(err))) == NULL) {
 		session_log(s, LOG_LVL_WARN, "%s: %s", u->name, err);
@@ -135,7 +136,7 @@ mailbox_close(struct pop3_session *s)
 	maildir_list_free(&s->list);
 	memset(&s->list, 0, sizeof(s->list));
 	maildir_close(&s->md);
-	maildir_store_close(&s->store);
+	maildir_pool_give(&s->store);
 }
 
 void
@@ -160,6 +161,10 @@ msg_size(struct pop3_session *s, size_t i, uint64_t *size)
 	struct pop3_enc enc;
 	int r;
 
+	if (!pm->sized && pm->m->vsized) {
+		pm->size = pm->m->vsize;
+		pm->sized = true;
+	}
 	if (!pm->sized) {
 		pop3_enc_init(&enc, false);
 		if ((r = maildir_read(s->md, pm->m, count_cb, &enc)) !=

@@ -358,6 +358,7 @@ main(int argc, char *argv[])
 		log_info("listening on %s:%u", c->conf->pop3_listen[i].host,
 		    c->conf->pop3_listen[i].port);
 	serve(file, lfds, nl, sfd);
+	maildir_pool_drain();		/* UMNT the idle stores */
 	(void)close(sfd);
 	log_info("exiting");
 	return 0;

@@ -4,9 +4,10 @@
  * and the functions each file of pop3d provides.
  *
  * Concurrency: one thread per session, at most pop3_max_clients of
- * them; each session opens its own userdb handle and its own Maildir
- * store (one NFS connection), so sessions share nothing but the
- * configuration snapshot and the TLS context.
+ * them; each session opens its own userdb handle and takes a Maildir
+ * store (one NFS connection) from the process's pool for its time, so
+ * sessions share nothing but the configuration snapshot, the TLS
+ * context and the idle stores of the pool.
  */
 #ifndef POP3D_H
 #define POP3D_H

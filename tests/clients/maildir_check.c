@@ -9,8 +9,10 @@
  *	maildir_check deny URL HOME UID GID
  *
  * Message i (1..N) is generated from i alone (some of them larger than
- * the store's staging buffer), so verify can regenerate and compare it,
- * and count each one: none may be lost or doubled.  deliver retries a
+ * the store's staging buffer, some with bare LF line ends or none after
+ * the last line), so verify can regenerate and compare it, check the
+ * CRLF size in its name (,W=), and count each one: none may be lost or
+ * doubled.  deliver retries a
  * failed delivery (as an MTA would) a few times; with PAUSE_AT it stops
  * half-way through writing that message, creates PAUSE_DIR/paused and
  * waits for PAUSE_DIR/resume (the script restarts the server
@@ -38,6 +40,9 @@
 #define PAUSE_WAIT_S	120
 #define TOP_LINES	2
 #define HEADER_LINES	4	/* in gen() below */
+#define BARE_LF_EVERY	3	/* body lines end in a bare LF */
+#define NO_EOL_EVERY	7	/* no line end after the last line */
+#define CR_END_EVERY	11	/* the last line ends in a lone CR */
 
 static const char *prog = "maildir_check";
 
@@ -82,13 +87,35 @@ gen(unsigned long i, char *buf, size_t len)
 	n = (size_t)r;
 	lines = i % BIG_EVERY == 0 ? BIG_LINES : (i * 37) % 200 + 1;
 	for (j = 1; j <= lines; j++) {
-		r = snprintf(buf + n, len - n, "line %zu of message %lu\r\n",
-		    j, i);
+		r = snprintf(buf + n, len - n, "line %zu of message %lu%s",
+		    j, i, i % BARE_LF_EVERY == 0 ? "\n" : "\r\n");
 		if (r < 0 || (size_t)r >= len - n)
 			break;
 		n += (size_t)r;
 	}
+	/* Some end without a line end, some in a lone CR. */
+	if (i % NO_EOL_EVERY == 0)
+		n -= i % BARE_LF_EVERY == 0 ? 1 : 2;
+	else if (i % CR_END_EVERY == 0)
+		n -= 1;
 	return n;
+}
+
+/*
+ * What POP3 sends for msg (RFC 1939 size): every line end a CRLF, the
+ * last line ended.  Done here the slow way, to check ,W= against.
+ */
+static uint64_t
+crlf_size(const char *msg, size_t len)
+{
+	uint64_t out = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		out += msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r') ? 2 : 1;
+	if (len > 0 && msg[len - 1] != '\n')
+		out += msg[len - 1] == '\r' ? 1 : 2;
+	return out;
 }
 
 static struct maildir_store *
@@ -284,6 +311,12 @@ check_msg(struct maildir *md, const struct maildir_msg *m, char *want,
 		fprintf(stderr, "%s: message %lu differs (%zu/%llu bytes, "
 		    "want %zu)\n", m->name, i, k->n,
 		    (unsigned long long)m->size, wlen);
+		return -1;
+	}
+	if (!m->vsized || m->vsize != crlf_size(want, wlen)) {
+		fprintf(stderr, "%s: message %lu: no ,W= or not its CRLF "
+		    "size %llu\n", m->name, i,
+		    (unsigned long long)crlf_size(want, wlen));
 		return -1;
 	}
 	k->n = 0;

@@ -64,8 +64,8 @@ expect_eq "$(files "$W/mail/12/34/tevie/Maildir/tmp")" 0 "tmp/ is empty"
 expect_eq "$(find "$W/mail/12/34/tevie/Maildir/new" -type f ! -user 2001 |
     wc -l)" 0 "every message is owned by 2001"
 expect_eq "$(find "$W/mail/12/34/tevie/Maildir/new" -type f \
-    ! -name '*.M*P*Q*.*,S=*' | wc -l)" 0 \
-    "every name is time.M<usec>P<pid>Q<n>.<host>,S=<size>"
+    ! -name '*.M*P*Q*.*,S=*,W=*' | wc -l)" 0 \
+    "every name is time.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<CRLF size>"
 check "verify: all $N read back and TOP right" verify "$URL" 12/34/tevie \
     2001 2001 $N
 expect_contains "$out" "listed $N, bad 0, lost 0, doubled 0" \
