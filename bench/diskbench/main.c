@@ -16,10 +16,10 @@
 
 #include "diskbench.h"
 
-#define DEF_OPS		10000
+#define DEF_OPS		100000
 #define DEF_TIME_CAP	30.0
 #define DEF_WARMUP	1.0
-#define DEF_DIR		"diskbench.work"
+#define DIR_PREFIX	"diskbench."
 #define DEF_FILE_SIZE	(64ull * 1024 * 1024)
 #define DEF_SEQ_SIZE	(512ull * 1024 * 1024)
 #define DEF_ENTRIES	100000u
@@ -29,6 +29,8 @@
 #define MAX_FILE_SIZE	(1ull << 40)
 #define FDS_SPARE	1024		/* fds beyond the mailboxes' */
 #define FDS_PER_BOX	4
+#define HELP_WIDTH	78
+#define HELP_INDENT	14
 
 struct diskbench D = { .workfd = -1 };
 
@@ -65,6 +67,29 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* Text at a column, wrapped at HELP_WIDTH. */
+static void
+print_wrapped(FILE *f, const char *text, int indent)
+{
+	int col = indent, len;
+
+	while (*text != '\0') {
+		len = (int)strcspn(text, " ");
+		if (col > indent && col + 1 + len > HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", len, text);
+		col += len;
+		text += len;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 static void
 usage(FILE *f)
 {
@@ -80,18 +105,19 @@ usage(FILE *f)
 "--json).\n"
 "\n"
 "  -w LIST       workloads, comma-separated, or all (default all):\n");
-	for (size_t i = 0; i < NWORKLOADS; i++)
-		fprintf(f, "                  %-9s %s\n", workloads[i]->name,
-		    workloads[i]->help);
+	for (size_t i = 0; i < NWORKLOADS; i++) {
+		fprintf(f, "    %-9s ", workloads[i]->name);
+		print_wrapped(f, workloads[i]->help, HELP_INDENT);
+	}
 	fprintf(f,
-"                  (null has no local equivalent and is skipped)\n"
+"    (null has no local equivalent and is skipped)\n"
 "  -c N          \"connections\" (default 1); -d D requests in flight on\n"
 "                each (default 1): N*D threads (at most %u), each one\n"
 "                operation at a time; seqwrite writes one file per N\n"
 "  -n N          operations to measure per workload (default %u)\n"
 "  -T SECS       time cap of the measured phase (default %.0f)\n"
 "  -W SECS       warm-up before measuring, not counted (default %.0f)\n"
-"  --dir NAME    work directory inside DIR (default %s)\n"
+"  --dir NAME    work directory inside DIR (default %sPID)\n"
 "  --keep        leave the work directory (its fixtures are reused)\n"
 "  --file-size S read/write file (default 64M; K, M, G suffixes)\n"
 "  --seq-size S  seqwrite/seqread file (default 512M)\n"
@@ -99,14 +125,14 @@ usage(FILE *f)
 "  --mailboxes N deliver/pop mailboxes (default %u)\n"
 "  --msg-size S  deliver/pop message size (default %u)\n"
 "  --sync commit|filesync\n"
-"                deliver/seqwrite durability: commit = write, then\n"
-"                fdatasync (COMMIT; default); filesync = O_DSYNC writes\n"
-"                (FILE_SYNC)\n"
+"                deliver's durability: commit = write, then fdatasync\n"
+"                (UNSTABLE + COMMIT; default); filesync = the message\n"
+"                file opened O_DSYNC (FILE_SYNC writes)\n"
 "  --link        deliver with link + unlink instead of rename\n"
 "  --json        one JSON object per workload instead of RESULT lines\n"
 "  -q            no progress line on stderr\n"
 "  -h            this help\n",
-	    DB_MAX_THREADS, DEF_OPS, DEF_TIME_CAP, DEF_WARMUP, DEF_DIR,
+	    DB_MAX_THREADS, DEF_OPS, DEF_TIME_CAP, DEF_WARMUP, DIR_PREFIX,
 	    DEF_ENTRIES, DEF_MAILBOXES, DEF_MSG_SIZE);
 }
 
@@ -184,7 +210,8 @@ opts_default(struct db_opts *o)
 	o->ops = DEF_OPS;
 	o->time_cap = DEF_TIME_CAP;
 	o->warmup = DEF_WARMUP;
-	snprintf(o->dir, sizeof(o->dir), "%s", DEF_DIR);
+	snprintf(o->dir, sizeof(o->dir), "%s%ld", DIR_PREFIX,
+	    (long)getpid());
 	o->file_size = DEF_FILE_SIZE;
 	o->seq_size = DEF_SEQ_SIZE;
 	o->entries = DEF_ENTRIES;

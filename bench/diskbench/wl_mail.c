@@ -2,7 +2,7 @@
  * wl_mail.c - the Maildir workloads with an NFS server's durability:
  * deliver (create in tmp/ and fsync tmp/, write --msg-size, fdatasync or
  * O_DSYNC, rename into new/ or link + unlink, fsync both directories)
- * over --mailboxes mailboxes, and pop (readdir new/ with an fstatat of
+ * into a random one of --mailboxes mailboxes, and pop (readdir new/ with an fstatat of
  * each entry once per mailbox, then per message: read it, rename into
  * cur/, unlink it, fsyncing the directories each namespace change
  * touched).  Every namespace change is on disk before the "reply", as
@@ -166,7 +166,7 @@ deliver_move(struct worker *w, const struct box *b, const char *name)
 static int
 op_deliver(struct worker *w, uint64_t seq, uint64_t *bytes)
 {
-	const struct box *b = &boxes[seq % nboxes];
+	const struct box *b = &boxes[rnd_below(w, nboxes)];
 	char name[DB_NAME_MAX];
 
 	snprintf(name, sizeof(name), "%s_%llu.diskbench", uniq,
@@ -177,8 +177,8 @@ op_deliver(struct worker *w, uint64_t seq, uint64_t *bytes)
 	return 0;
 }
 
-const struct workload wl_deliver = { "deliver", "Maildir delivery: create "
-    "in tmp/ (fsync tmp/), write --msg-size, fdatasync (or O_DSYNC with "
+const struct workload wl_deliver = { "deliver", "Maildir delivery into a "
+    "random mailbox: create in tmp/ (fsync tmp/), write --msg-size, fdatasync (or O_DSYNC with "
     "--sync filesync), rename into new/ (or link + unlink with --link), "
     "fsync new/ and tmp/", prepare_deliver, op_deliver, NULL, boxes_close,
     false };

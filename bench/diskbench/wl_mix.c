@@ -23,7 +23,7 @@
 #include "diskbench.h"
 
 #define MIX_DIR		"mix"
-#define MIX_FILES	512
+#define MIX_FILES	1000
 #define MIX_FILE_SIZE	(64 * 1024)
 #define MIX_RING	256		/* names a thread created, to remove */
 
@@ -268,7 +268,7 @@ op_mix(struct worker *w, uint64_t seq, uint64_t *bytes)
 	return rc == 0 ? 0 : -1;
 }
 
-const struct workload wl_mix = { "mix", "SPEC SFS2008's op mix on 512 files "
+const struct workload wl_mix = { "mix", "SPEC SFS2008's op mix on 1,000 files "
     "of 64 KiB: fstat 26%, fstatat 24%, pread 18%, faccessat 11%, pwrite "
     "10%, fchmod/futimens+fsync 4%, create/unlink+fsync dir 2%+2%, "
     "getdents64+fstatat 2%, fstatvfs 1%", prepare_mix, op_mix, NULL,

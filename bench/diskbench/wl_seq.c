@@ -1,13 +1,14 @@
 /*
  * wl_seq.c - the streaming workloads, 1 MiB per operation: seqwrite
- * (each connection's threads pwrite one file of --seq-size in order,
- * wrapping, then one fsync per file inside the measured time; with
- * --sync filesync the file is opened O_DSYNC instead) and seqread
+ * (each connection's threads pwrite one file of --seq-size in order;
+ * an fdatasync when a pass wraps and one per file at the end, inside
+ * the measured time, as nfsbench COMMITs) and seqread
  * (pread of a --seq-size file in order; the page cache serves it, as it
  * does for an NFS server on the same machine).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,10 +27,14 @@ seq_span(void)
 	return D.o.seq_size / DB_SEQ_XFER * DB_SEQ_XFER;
 }
 
+/* The connection's next 1 MiB; *wrapped when a new pass begins. */
 static uint64_t
-next_offset(struct worker *w)
+next_offset(struct worker *w, bool *wrapped)
 {
-	return atomic_fetch_add(&seq_off[w->conn], DB_SEQ_XFER) % seq_span();
+	uint64_t raw = atomic_fetch_add(&seq_off[w->conn], DB_SEQ_XFER);
+
+	*wrapped = raw > 0 && raw % seq_span() == 0;
+	return raw % seq_span();
 }
 
 static int
@@ -66,8 +71,6 @@ prepare_seqwrite(void)
 
 	if (check_size() != 0)
 		return -1;
-	if (D.o.sync == SYNC_FILESYNC)
-		flags |= O_DSYNC;
 	for (unsigned c = 0; c < D.o.conns; c++)
 		seq_fd[c] = -1;
 	for (unsigned c = 0; c < D.o.conns; c++) {
@@ -84,9 +87,15 @@ prepare_seqwrite(void)
 static int
 op_seqwrite(struct worker *w, uint64_t seq, uint64_t *bytes)
 {
+	bool wrapped;
+	uint64_t off = next_offset(w, &wrapped);
+
 	(void)seq;
-	if (write_all(seq_fd[w->conn], D.wbuf, DB_SEQ_XFER, next_offset(w)) !=
-	    0) {
+	if (wrapped && fdatasync(seq_fd[w->conn]) == -1) {
+		op_fail(w, "fdatasync");
+		return -1;
+	}
+	if (write_all(seq_fd[w->conn], D.wbuf, DB_SEQ_XFER, off) != 0) {
 		op_fail(w, "pwrite");
 		return -1;
 	}
@@ -98,8 +107,6 @@ op_seqwrite(struct worker *w, uint64_t seq, uint64_t *bytes)
 static int
 finish_seqwrite(void)
 {
-	if (D.o.sync == SYNC_FILESYNC)
-		return 0;
 	for (unsigned c = 0; c < D.o.conns; c++)
 		if (fdatasync(seq_fd[c]) == -1)
 			return -1;
@@ -107,8 +114,8 @@ finish_seqwrite(void)
 }
 
 const struct workload wl_seqwrite = { "seqwrite", "pwrite of 1 MiB in "
-    "order into one --seq-size file per connection, then fdatasync of each "
-    "(timed; COMMIT), or O_DSYNC writes with --sync filesync",
+    "order over one --seq-size file per connection; fdatasync after each "
+    "pass and at the end (timed; COMMIT)",
     prepare_seqwrite, op_seqwrite, finish_seqwrite, cleanup_seqwrite,
     false };
 
@@ -134,7 +141,8 @@ static int
 op_seqread(struct worker *w, uint64_t seq, uint64_t *bytes)
 {
 	size_t got = 0;
-	uint64_t off = next_offset(w);
+	bool wrapped;
+	uint64_t off = next_offset(w, &wrapped);
 	ssize_t n;
 
 	(void)seq;
