@@ -84,6 +84,8 @@ note_error(struct run *r, struct slot *s, const char *what, int status)
 	if (status >= 0)
 		snprintf(buf, sizeof(buf), "%s %s: %s", r->job->name, what,
 		    nfsstat_str(status));
+	else if (status == NB_ECHECK)
+		snprintf(buf, sizeof(buf), "%s: %s", r->job->name, what);
 	else
 		snprintf(buf, sizeof(buf), "%s %s: %s", r->job->name, what,
 		    s->conn->rpc != NULL && rpc_get_error(s->conn->rpc) ?
@@ -186,6 +188,37 @@ op_error(struct slot *s, const char *what, int status)
 {
 	note_error(s->run, s, what, status);
 	op_done(s, false, 0);
+}
+
+/*
+ * The operation in s cannot go on now (a resource is busy): it stays
+ * in flight and the job's resume() is called on a later loop turn.
+ */
+void
+op_park(struct slot *s)
+{
+	if (!s->parked) {
+		s->parked = true;
+		s->run->parked++;
+	}
+}
+
+static void
+slot_resume_parked(struct run *r)
+{
+	for (unsigned i = 0; i < B.nconns && r->parked > 0; i++)
+		for (unsigned j = 0; j < B.o.depth; j++) {
+			struct slot *s = &B.conns[i].slots[j];
+
+			if (!s->parked)
+				continue;
+			s->parked = false;
+			r->parked--;
+			if (s->conn->dead)
+				op_done(s, false, 0);
+			else
+				r->job->resume(s);
+		}
 }
 
 /* Slots that had to wait (a resource busy) try again. */
@@ -320,6 +353,7 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 		for (unsigned j = 0; j < B.o.depth; j++) {
 			B.conns[i].slots[j].run = r;
 			B.conns[i].slots[j].state = SLOT_IDLE;
+			B.conns[i].slots[j].parked = false;
 		}
 	for (unsigned j = 0; j < B.o.depth; j++)
 		for (unsigned i = 0; i < B.nconns; i++)
@@ -331,6 +365,8 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 			break;
 		t = now_ns();
 		run_tick(r, t);
+		if (r->parked > 0)
+			slot_resume_parked(r);
 		if (r->waiting > 0)
 			slot_retry_waiting(r);
 		if (r->phase == PH_STOP) {

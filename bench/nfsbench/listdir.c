@@ -22,6 +22,19 @@ struct list_wait {
 	struct dirent_list	*out;
 };
 
+/*
+ * libnfs lays the decoded entries out at 4-byte alignment, so they are
+ * read through an aligned copy; NULL at the end of the list.
+ */
+const entryplus3 *
+entry_get(const entryplus3 *p, entryplus3 *copy)
+{
+	if (p == NULL)
+		return NULL;
+	memcpy(copy, p, sizeof(*copy));
+	return copy;
+}
+
 static int
 list_add(struct dirent_list *l, const entryplus3 *e)
 {
@@ -65,6 +78,7 @@ cb_list(struct rpc_context *rpc, int status, void *data, void *pd)
 	struct list_wait *w = pd;
 	READDIRPLUS3res *res = data;
 	const entryplus3 *e;
+	entryplus3 ent;
 
 	(void)rpc;
 	w->done = true;
@@ -77,8 +91,8 @@ cb_list(struct rpc_context *rpc, int status, void *data, void *pd)
 	memcpy(w->verf, res->READDIRPLUS3res_u.resok.cookieverf,
 	    sizeof(w->verf));
 	w->eof = res->READDIRPLUS3res_u.resok.reply.eof;
-	for (e = res->READDIRPLUS3res_u.resok.reply.entries; e != NULL;
-	    e = e->nextentry) {
+	for (e = entry_get(res->READDIRPLUS3res_u.resok.reply.entries, &ent);
+	    e != NULL; e = entry_get(ent.nextentry, &ent)) {
 		w->cookie = e->cookie;
 		if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
 			continue;

@@ -130,7 +130,7 @@ cb_fill_create(struct rpc_context *rpc, int status, void *data, void *pd)
 		return;
 	}
 	if (!res->CREATE3res_u.resok.obj.handle_follows) {
-		op_error(s, "fill CREATE (no handle)", -1);
+		op_error(s, "fill CREATE (no handle)", NB_ECHECK);
 		return;
 	}
 	fh_set(&s->fh, &res->CREATE3res_u.resok.obj.post_op_fh3_u.handle);
@@ -178,7 +178,7 @@ start_fill(struct slot *s)
 	    0 ? START_SENT : START_FAIL;
 }
 
-static const struct job job_fill = { "pop-fill", start_fill };
+static const struct job job_fill = { "pop-fill", start_fill, NULL };
 
 /* Put n messages of --msg-size into the mailboxes' new/. */
 int

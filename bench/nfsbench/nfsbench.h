@@ -86,6 +86,7 @@ struct slot {
 	unsigned	 id;		/* global slot number */
 	int		 state;		/* SLOT_IDLE, SLOT_BUSY, SLOT_WAIT */
 	bool		 measured;	/* started in the measured phase */
+	bool		 parked;	/* op_park(): waits, resumed later */
 	uint64_t	 t0;		/* operation start, ns */
 	uint64_t	 seqno;		/* job's sequence number of this op */
 	/* Workload scratch for multi-RPC operations. */
@@ -117,12 +118,16 @@ struct conn {
 
 /* ------------------------------------------------------------ the run */
 
+/* op_error()'s status when a reply was wrong (not an RPC failure). */
+#define NB_ECHECK	(-2)
+
 /* start(): what a job's slot does next. */
 enum { START_SENT = 0, START_WAIT = 1, START_FAIL = -1 };
 
 struct job {
 	const char	*name;
 	int		(*start)(struct slot *);
+	void		(*resume)(struct slot *);	/* after op_park() */
 };
 
 struct run_params {
@@ -151,6 +156,7 @@ struct run {
 	uint64_t	 t_last;
 	unsigned	 busy;
 	unsigned	 waiting;
+	unsigned	 parked;
 	struct lat_hist	*lat;
 	const char	*first_error;
 };
@@ -185,6 +191,7 @@ int	 run_job(const struct job *, const struct run_params *,
 	    struct run *out);
 void	 op_done(struct slot *, bool ok, uint64_t bytes);
 void	 op_error(struct slot *, const char *what, int status);
+void	 op_park(struct slot *);
 bool	 run_stopping(const struct run *);
 bool	 run_issuing_done(const struct run *);
 uint32_t write_xfer(uint32_t want);
@@ -220,6 +227,7 @@ struct dirent_list {
 };
 int	 dir_list(const struct fh *dir, struct dirent_list *out);
 void	 dir_list_free(struct dirent_list *);
+const entryplus3 *entry_get(const entryplus3 *, entryplus3 *copy);
 
 /* workdir.c: fixtures shared by workloads, and removal. */
 int	 work_open(void);

@@ -62,6 +62,7 @@ cb_listing(struct rpc_context *rpc, int status, void *data, void *pd)
 	struct slot *s = pd;
 	READDIRPLUS3res *res = data;
 	const entryplus3 *e;
+	entryplus3 ent;
 
 	(void)rpc;
 	if (status != RPC_STATUS_SUCCESS || data == NULL) {
@@ -74,8 +75,8 @@ cb_listing(struct rpc_context *rpc, int status, void *data, void *pd)
 	}
 	memcpy(s->cookieverf, res->READDIRPLUS3res_u.resok.cookieverf,
 	    sizeof(s->cookieverf));
-	for (e = res->READDIRPLUS3res_u.resok.reply.entries; e != NULL;
-	    e = e->nextentry) {
+	for (e = entry_get(res->READDIRPLUS3res_u.resok.reply.entries, &ent);
+	    e != NULL; e = entry_get(ent.nextentry, &ent)) {
 		s->cookie = e->cookie;
 		if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
 			s->count++;
@@ -84,7 +85,7 @@ cb_listing(struct rpc_context *rpc, int status, void *data, void *pd)
 		if (!list_send(s))
 			op_error(s, "READDIRPLUS", -1);
 	} else if (s->count != B.o.entries) {
-		op_error(s, "listing: wrong number of entries", -1);
+		op_error(s, "listing: wrong number of entries", NB_ECHECK);
 	} else {
 		op_done(s, true, 0);
 	}
@@ -114,7 +115,7 @@ start_listing(struct slot *s)
 	return list_send(s) ? START_SENT : START_FAIL;
 }
 
-static const struct job job_listing = { "listing", start_listing };
+static const struct job job_listing = { "listing", start_listing, NULL };
 const struct workload wl_listing = {
 	.name = "listing",
 	.help = "a whole READDIRPLUS listing of a --entries directory",

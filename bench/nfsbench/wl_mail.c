@@ -112,12 +112,12 @@ cb_dlv_write(struct rpc_context *rpc, int status, void *data, void *pd)
 	if (!reply_ok(s, status, data, "WRITE"))
 		return;
 	if (res->WRITE3res_u.resok.count != s->count) {
-		op_error(s, "short WRITE", -1);
+		op_error(s, "short WRITE", NB_ECHECK);
 		return;
 	}
 	if (B.o.sync == SYNC_FILESYNC &&
 	    res->WRITE3res_u.resok.committed != FILE_SYNC) {
-		op_error(s, "FILE_SYNC WRITE answered as not stable", -1);
+		op_error(s, "FILE_SYNC WRITE answered as not stable", NB_ECHECK);
 		return;
 	}
 	if (s->left > 0) {
@@ -145,7 +145,7 @@ cb_dlv_create(struct rpc_context *rpc, int status, void *data, void *pd)
 	if (!reply_ok(s, status, data, "CREATE"))
 		return;
 	if (!res->CREATE3res_u.resok.obj.handle_follows) {
-		op_error(s, "CREATE (no handle)", -1);
+		op_error(s, "CREATE (no handle)", NB_ECHECK);
 		return;
 	}
 	fh_set(&s->fh, &res->CREATE3res_u.resok.obj.post_op_fh3_u.handle);
@@ -172,7 +172,7 @@ start_deliver(struct slot *s)
 	    0 ? START_SENT : START_FAIL;
 }
 
-static const struct job job_deliver = { "deliver", start_deliver };
+static const struct job job_deliver = { "deliver", start_deliver, NULL };
 const struct workload wl_deliver = {
 	.name = "deliver",
 	.help = "Maildir delivery: CREATE tmp/, WRITE, COMMIT or FILE_SYNC, "
@@ -321,7 +321,31 @@ pop_next_box(struct slot *s)
 	MB.boxes[s->box].empty = true;
 	MB.boxes[s->box].busy = false;
 	if ((i = box_take()) < 0) {
-		op_error(s, "no message left in any free mailbox", -1);
+		if (boxes_all_empty())
+			op_error(s, "no message left in any mailbox",
+			    NB_ECHECK);
+		else
+			op_park(s);	/* the others are busy: wait */
+		return;
+	}
+	s->box = (unsigned)i;
+	s->step = 0;
+	if (!pop_list(s))
+		pop_fail(s, "READDIRPLUS", -1);
+}
+
+/* A parked pop operation: try for a mailbox again. */
+static void
+resume_pop(struct slot *s)
+{
+	int i;
+
+	if ((i = box_take()) < 0) {
+		if (boxes_all_empty())
+			op_error(s, "no message left in any mailbox",
+			    NB_ECHECK);
+		else
+			op_park(s);
 		return;
 	}
 	s->box = (unsigned)i;
@@ -337,26 +361,27 @@ cb_pop_list(struct rpc_context *rpc, int status, void *data, void *pd)
 	struct mailbox *b = &MB.boxes[s->box];
 	READDIRPLUS3res *res = data;
 	const entryplus3 *e;
+	entryplus3 ent;
 
 	(void)rpc;
 	if (!pop_ok(s, status, data, "READDIRPLUS"))
 		return;
 	memcpy(s->cookieverf, res->READDIRPLUS3res_u.resok.cookieverf,
 	    sizeof(s->cookieverf));
-	for (e = res->READDIRPLUS3res_u.resok.reply.entries; e != NULL;
-	    e = e->nextentry) {
+	for (e = entry_get(res->READDIRPLUS3res_u.resok.reply.entries, &ent);
+	    e != NULL; e = entry_get(ent.nextentry, &ent)) {
 		struct fh f;
 
 		s->cookie = e->cookie;
 		if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
 			continue;
 		if (!e->name_handle.handle_follows) {
-			pop_fail(s, "READDIRPLUS entry without a handle", -1);
+			pop_fail(s, "READDIRPLUS entry without a handle", NB_ECHECK);
 			return;
 		}
 		fh_set(&f, &e->name_handle.post_op_fh3_u.handle);
 		if (box_add(b, e->name, &f) != 0) {
-			pop_fail(s, "listing too large", -1);
+			pop_fail(s, "listing too large", NB_ECHECK);
 			return;
 		}
 	}
@@ -442,7 +467,7 @@ cleanup_pop(void)
 		box_forget(&MB.boxes[i]);
 }
 
-static const struct job job_pop = { "pop", start_pop };
+static const struct job job_pop = { "pop", start_pop, resume_pop };
 const struct workload wl_pop = {
 	.name = "pop",
 	.help = "per message: READDIRPLUS new/ (when needed), READ, RENAME "

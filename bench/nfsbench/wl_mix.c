@@ -14,7 +14,6 @@
 #include "nfsbench.h"
 
 #define MIX_FILES	1000
-#define MIX_FILE_SIZE	(64 * 1024)
 #define MIX_SPARES	256
 #define MIX_RING	65536		/* names waiting for a REMOVE */
 #define MIX_ACCESS	0x1f		/* READ LOOKUP MODIFY EXTEND DELETE */
@@ -63,7 +62,7 @@ cb_mix_fill(struct rpc_context *rpc, int status, void *data, void *pd)
 		return;
 	}
 	if (!res->CREATE3res_u.resok.obj.handle_follows) {
-		op_error(s, "setup CREATE (no handle)", -1);
+		op_error(s, "setup CREATE (no handle)", NB_ECHECK);
 		return;
 	}
 	fh_set(&mix.files[s->seqno],
@@ -97,7 +96,7 @@ start_mix_fill(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_mix_fill = { "mix-setup", start_mix_fill };
+static const struct job job_mix_fill = { "mix-setup", start_mix_fill, NULL };
 
 static bool
 ring_push(const char *name)
@@ -142,7 +141,10 @@ prepare_mix(void)
 	struct run r;
 
 	cleanup_mix();
-	mix.file_size = write_xfer(MIX_FILE_SIZE);
+	mix.file_size = (uint32_t)write_xfer((uint32_t)(B.o.file_size /
+	    MIX_FILES / NB_IO_XFER * NB_IO_XFER));
+	if (mix.file_size < NB_IO_XFER)
+		mix.file_size = NB_IO_XFER;
 	if (ensure_dir(&B.work, "mix", &mix.dir) != 0)
 		return -1;
 	if (run_job(&job_mix_fill, &p, &r) != 0)
@@ -182,7 +184,7 @@ cb_mix(struct rpc_context *rpc, int status, void *data, void *pd)
 		return;
 	}
 	if (s->step == M_CREATE && !ring_push(s->name)) {
-		op_error(s, "CREATE (no room to remember the name)", -1);
+		op_error(s, "CREATE (no room to remember the name)", NB_ECHECK);
 		return;
 	}
 	op_done(s, true, s->count);
@@ -338,7 +340,7 @@ start_mix(struct slot *s)
 	return rc == 0 ? START_SENT : START_FAIL;
 }
 
-static const struct job job_mix = { "mix", start_mix };
+static const struct job job_mix = { "mix", start_mix, NULL };
 const struct workload wl_mix = {
 	.name = "mix",
 	.help = "SPEC SFS2008's operation mix over a working set of files",

@@ -92,7 +92,7 @@ cb_seq_write(struct rpc_context *rpc, int status, void *data, void *pd)
 		return;
 	}
 	if (res->WRITE3res_u.resok.count != s->count) {
-		op_error(s, "short WRITE", -1);
+		op_error(s, "short WRITE", NB_ECHECK);
 		return;
 	}
 	if (!seq_want_commit(s)) {
@@ -135,7 +135,7 @@ start_seqwrite(struct slot *s)
 	return START_SENT;
 }
 
-static const struct job job_seqwrite = { "seqwrite", start_seqwrite };
+static const struct job job_seqwrite = { "seqwrite", start_seqwrite, NULL };
 const struct workload wl_seqwrite = {
 	.name = "seqwrite",
 	.help = "1 MiB UNSTABLE WRITEs in order over a --seq-size file per "
@@ -165,7 +165,7 @@ cb_seq_read(struct rpc_context *rpc, int status, void *data, void *pd)
 	else if (res->status != NFS3_OK)
 		op_error(s, "READ", (int)res->status);
 	else if (res->READ3res_u.resok.count != s->count)
-		op_error(s, "short READ", -1);
+		op_error(s, "short READ", NB_ECHECK);
 	else
 		op_done(s, true, s->count);
 }
@@ -189,7 +189,7 @@ start_seqread(struct slot *s)
 	return START_SENT;
 }
 
-static const struct job job_seqread = { "seqread", start_seqread };
+static const struct job job_seqread = { "seqread", start_seqread, NULL };
 const struct workload wl_seqread = {
 	.name = "seqread",
 	.help = "1 MiB READs in order over a --seq-size file",

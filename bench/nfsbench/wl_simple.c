@@ -59,7 +59,7 @@ prepare_none(void)
 	return 0;
 }
 
-static const struct job job_null = { "null", start_null };
+static const struct job job_null = { "null", start_null, NULL };
 const struct workload wl_null = {
 	.name = "null",
 	.help = "NFSPROC3_NULL: the RPC round trip, no file system work",
@@ -86,7 +86,7 @@ start_getattr(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_getattr = { "getattr", start_getattr };
+static const struct job job_getattr = { "getattr", start_getattr, NULL };
 const struct workload wl_getattr = {
 	.name = "getattr",
 	.help = "GETATTR of one file's handle",
@@ -117,7 +117,7 @@ start_lookup(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_lookup = { "lookup", start_lookup };
+static const struct job job_lookup = { "lookup", start_lookup, NULL };
 const struct workload wl_lookup = {
 	.name = "lookup",
 	.help = "LOOKUP of a random existing name in a directory of 1,000 "
@@ -156,7 +156,7 @@ cb_read(struct rpc_context *rpc, int status, void *data, void *pd)
 	else if (res->status != NFS3_OK)
 		op_error(s, "reply", (int)res->status);
 	else if (res->READ3res_u.resok.count != NB_IO_XFER)
-		op_error(s, "short read", -1);
+		op_error(s, "short read", NB_ECHECK);
 	else
 		op_done(s, true, NB_IO_XFER);
 }
@@ -173,7 +173,7 @@ start_read(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_read = { "read", start_read };
+static const struct job job_read = { "read", start_read, NULL };
 const struct workload wl_read = {
 	.name = "read",
 	.help = "READ of 4 KiB at a random offset of the --file-size file",
@@ -195,7 +195,7 @@ cb_write(struct rpc_context *rpc, int status, void *data, void *pd)
 	else if (res->status != NFS3_OK)
 		op_error(s, "reply", (int)res->status);
 	else if (res->WRITE3res_u.resok.count != NB_IO_XFER)
-		op_error(s, "short write", -1);
+		op_error(s, "short write", NB_ECHECK);
 	else
 		op_done(s, true, NB_IO_XFER);
 }
@@ -216,7 +216,7 @@ start_write(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_write = { "write", start_write };
+static const struct job job_write = { "write", start_write, NULL };
 const struct workload wl_write = {
 	.name = "write",
 	.help = "WRITE (UNSTABLE) of 4 KiB at a random offset of the "

@@ -79,7 +79,7 @@ start_create(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_create = { "setup-create", start_create };
+static const struct job job_create = { "setup-create", start_create, NULL };
 
 /* Files prefix0 .. prefix(n-1) in dir (UNCHECKED: existing ones stay). */
 int
@@ -103,7 +103,7 @@ start_remove(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_remove = { "setup-remove", start_remove };
+static const struct job job_remove = { "setup-remove", start_remove, NULL };
 
 int
 remove_names(const struct fh *dir, char **names, size_t n)
@@ -133,7 +133,7 @@ start_fill(struct slot *s)
 	    START_SENT : START_FAIL;
 }
 
-static const struct job job_fill = { "setup-fill", start_fill };
+static const struct job job_fill = { "setup-fill", start_fill, NULL };
 
 /* Write size bytes into f (UNSTABLE, in big chunks), then COMMIT. */
 static int
