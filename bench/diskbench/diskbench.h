@@ -113,6 +113,7 @@ int	 work_open(void);
 int	 work_remove(void);
 int	 open_dir(int parent, const char *name, bool create);
 int	 sync_dir(int dirfd);
+int	 sync_fixtures(void);
 int	 ensure_file(int dirfd, const char *name, uint64_t size);
 int	 create_names(int dirfd, const char *prefix, unsigned n);
 int	 count_entries(int dirfd, uint64_t *n);

@@ -45,6 +45,17 @@ open_dir(int parent, const char *name, bool create)
 	return fd;
 }
 
+/* Setup done: on disk, so its writeback does not land in the timing. */
+int
+sync_fixtures(void)
+{
+	if (syncfs(D.workfd) == -1) {
+		seterr("syncfs: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* What an NFS server does before it answers a namespace operation. */
 int
 sync_dir(int dirfd)
@@ -70,7 +81,8 @@ write_all(int fd, const char *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* A regular file of exactly size bytes of data (reused if it is one). */
+/* A regular file of exactly size bytes of data (reused if it is one);
+ * not synced: the caller syncs the file system once (sync_fixtures). */
 int
 ensure_file(int dirfd, const char *name, uint64_t size)
 {
@@ -97,11 +109,6 @@ ensure_file(int dirfd, const char *name, uint64_t size)
 			return -1;
 		}
 	}
-	if (fsync(fd) == -1) {
-		seterr("fsync %s: %s", name, strerror(errno));
-		close(fd);
-		return -1;
-	}
 	close(fd);
 	return 0;
 }
@@ -122,11 +129,7 @@ create_names(int dirfd, const char *prefix, unsigned n)
 		}
 		close(fd);
 	}
-	if (syncfs(dirfd) == -1) {
-		seterr("syncfs: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sync_fixtures();
 }
 
 /* How many entries (not . and ..) a directory has. */

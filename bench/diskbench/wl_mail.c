@@ -92,11 +92,7 @@ boxes_open(const char *name, bool fresh)
 	close(top);
 	snprintf(uniq, sizeof(uniq), "%lld.%ld", (long long)time(NULL),
 	    (long)getpid());
-	if (syncfs(D.workfd) == -1) {
-		seterr("syncfs: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sync_fixtures();
 }
 
 /* ------------------------------------------------------------ deliver */
@@ -205,11 +201,7 @@ prepare_pop(void)
 		}
 		close(fd);
 	}
-	if (syncfs(D.workfd) == -1) {
-		seterr("syncfs: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return sync_fixtures();
 }
 
 /* READDIRPLUS of new/: every name and its attributes. */

@@ -83,7 +83,7 @@ prepare_mix(void)
 		D.workers[i].state = &states[i];
 	snprintf(uniq, sizeof(uniq), "%lld.%ld", (long long)time(NULL),
 	    (long)getpid());
-	return syncfs(mix_fd) == -1 ? -1 : 0;
+	return sync_fixtures();
 }
 
 static unsigned

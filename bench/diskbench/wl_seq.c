@@ -125,7 +125,8 @@ static int
 prepare_seqread(void)
 {
 	if (check_size() != 0 ||
-	    ensure_file(D.workfd, "seqdata", seq_span()) != 0)
+	    ensure_file(D.workfd, "seqdata", seq_span()) != 0 ||
+	    sync_fixtures() != 0)
 		return -1;
 	for (unsigned c = 0; c < D.o.conns; c++)
 		atomic_store(&seq_off[c], 0);

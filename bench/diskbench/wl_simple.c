@@ -33,7 +33,7 @@ close_fd(int *fd)
 static int
 prepare_getattr(void)
 {
-	if (ensure_file(D.workfd, "attr", 0) != 0)
+	if (ensure_file(D.workfd, "attr", 0) != 0 || sync_fixtures() != 0)
 		return -1;
 	attr_fd = openat(D.workfd, "attr", O_RDONLY | O_CLOEXEC);
 	if (attr_fd == -1) {
@@ -113,7 +113,8 @@ prepare_data(void)
 		seterr("--file-size must be at least %d", DB_IO_XFER);
 		return -1;
 	}
-	if (ensure_file(D.workfd, "data", D.o.file_size) != 0)
+	if (ensure_file(D.workfd, "data", D.o.file_size) != 0 ||
+	    sync_fixtures() != 0)
 		return -1;
 	data_fd = openat(D.workfd, "data", O_RDWR | O_CLOEXEC);
 	if (data_fd == -1) {
