@@ -109,9 +109,9 @@ slot_rest(struct run *r, struct slot *s)
 	s->state = SLOT_IDLE;
 }
 
-/* Start the slot's next operation, if the run wants one. */
+/* Start the slot's next operation, if the run wants one; t is now. */
 static void
-slot_issue(struct slot *s)
+slot_issue_at(struct slot *s, uint64_t t)
 {
 	struct run *r = s->run;
 	int rc;
@@ -122,7 +122,7 @@ slot_issue(struct slot *s)
 	}
 	if (r->phase == PH_WARMUP && r->p.warmup_ops > 0 &&
 	    r->seq >= r->p.warmup_ops)
-		begin_measure(r, now_ns());
+		begin_measure(r, t);
 	if (r->phase == PH_MEASURE && r->issued >= r->p.ops) {
 		r->phase = PH_STOP;
 		slot_rest(r, s);
@@ -131,7 +131,7 @@ slot_issue(struct slot *s)
 	s->measured = r->phase == PH_MEASURE;
 	s->seqno = r->seq;
 	s->step = 0;
-	s->t0 = now_ns();
+	s->t0 = t;
 	rc = r->job->start(s);
 	if (rc == START_WAIT) {
 		slot_wait(r, s);
@@ -157,6 +157,12 @@ slot_issue(struct slot *s)
 	r->busy++;
 }
 
+static void
+slot_issue(struct slot *s)
+{
+	slot_issue_at(s, now_ns());
+}
+
 void
 op_done(struct slot *s, bool ok, uint64_t bytes)
 {
@@ -180,7 +186,7 @@ op_done(struct slot *s, bool ok, uint64_t bytes)
 	}
 	if (!ok && s->conn->dead)
 		return;
-	slot_issue(s);
+	slot_issue_at(s, t);
 }
 
 void
