@@ -50,7 +50,12 @@ static const struct tunable {
 } tunables[] = {
 #define T(n, t, f, lo, hi, w) \
 	{ n, t, offsetof(struct rpc_server_config, f), lo, hi, w }
-	T("workers", TUNE_INT, nworkers, 1, 256, "worker threads"),
+	T("workers", TUNE_INT, nworkers, 1, 256,
+	    "worker threads (calls that flush to disk)"),
+	T("loops", TUNE_UNSIGNED, nloops, 0, RPC_LOOPS_MAX,
+	    "event loop threads (0: one per CPU)"),
+	T("quick-inline", TUNE_UNSIGNED, quick_inline, 0, 1,
+	    "1: loops run quick calls themselves; 0: all to workers"),
 	T("max-conns", TUNE_SIZE, max_conns, 1, 65536, "TCP connections"),
 	T("max-inflight", TUNE_UNSIGNED, max_inflight, 1, 65536,
 	    "calls in progress per connection"),
@@ -196,6 +201,7 @@ parse_args(int argc, char **argv, struct options *o)
 	o->mount_port = NFSD_DEFAULT_MOUNT_PORT;
 	o->cfg.max_record = RPC_MAX_RECORD;
 	o->cfg.nworkers = RPC_WORKERS_DEFAULT;
+	o->cfg.quick_inline = 1;
 	o->cfg.max_conns = RPC_MAX_CONNS_DEFAULT;
 	o->cfg.max_inflight = RPC_MAX_INFLIGHT_DEFAULT;
 	o->cfg.idle_timeout = RPC_IDLE_TIMEOUT_DEFAULT;

@@ -352,7 +352,8 @@ mount_export(struct rpc_req *req, void *args, void *resp)
 }
 
 #define PROC(name, fn, xa, ta, xr, tr) \
-	{ name, fn, (xdrproc_t)xa, sizeof(ta), (xdrproc_t)xr, sizeof(tr), 0 }
+	{ name, fn, (xdrproc_t)xa, sizeof(ta), (xdrproc_t)xr, sizeof(tr), 0, \
+	    NULL }
 
 /* Version 3; versions 1 and 2 are the same without MNT (no v2 handles). */
 static const struct rpc_proc mount3_procs[] = {
@@ -367,7 +368,7 @@ static const struct rpc_proc mount3_procs[] = {
 
 static const struct rpc_proc mount1_procs[] = {
 	PROC("NULL", mount_null, rpc_xdr_void, char, rpc_xdr_void, char),
-	{ "MNT", NULL, NULL, 0, NULL, 0, 0 },
+	{ "MNT", NULL, NULL, 0, NULL, 0, 0, NULL },
 	PROC("DUMP", mount_dump, rpc_xdr_void, char, xdr_mountlist, mountlist),
 	PROC("UMNT", mount_umnt, xdr_dirpath, dirpath, rpc_xdr_void, char),
 	PROC("UMNTALL", mount_umntall, rpc_xdr_void, char, rpc_xdr_void, char),

@@ -163,15 +163,23 @@ nfs3_null(struct rpc_req *req, void *args, void *res)
 	return RPC_OK;
 }
 
+/*
+ * Reads of the file system: the event loop runs them itself (they
+ * never flush to disk on purpose).
+ */
 #define PROC(name, fn, ta, tr) { #name, fn, (xdrproc_t)xdr_##ta, \
-	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), 0 }
-/* Not idempotent: a retransmission is answered from the reply cache. */
+	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), RPC_PROC_QUICK, NULL }
+/*
+ * Changes: not idempotent, so a retransmission is answered from the
+ * reply cache; each is on stable storage before its reply, so a
+ * worker runs it.
+ */
 #define CHANGE(name, fn, ta, tr) { #name, fn, (xdrproc_t)xdr_##ta, \
-	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), RPC_PROC_NONIDEM }
+	sizeof(ta), (xdrproc_t)xdr_##tr, sizeof(tr), RPC_PROC_NONIDEM, NULL }
 
 static const struct rpc_proc nfs3_procs[] = {
 	[NFSPROC3_NULL] = { "NULL", nfs3_null, (xdrproc_t)rpc_xdr_void, 1,
-	    (xdrproc_t)rpc_xdr_void, 1, 0 },
+	    (xdrproc_t)rpc_xdr_void, 1, RPC_PROC_QUICK, NULL },
 	[NFSPROC3_GETATTR] = PROC(GETATTR, nfs3_getattr, GETATTR3args,
 	    GETATTR3res),
 	[NFSPROC3_SETATTR] = CHANGE(SETATTR, nfs3_setattr, SETATTR3args,
@@ -184,10 +192,11 @@ static const struct rpc_proc nfs3_procs[] = {
 	    READLINK3res),
 	[NFSPROC3_READ] = { "READ", nfs3_read, (xdrproc_t)xdr_READ3args,
 	    sizeof(READ3args), (xdrproc_t)nfs3_xdr_read_res,
-	    sizeof(struct nfs3_read_res), 0 },
+	    sizeof(struct nfs3_read_res), RPC_PROC_QUICK, NULL },
 	[NFSPROC3_WRITE] = { "WRITE", nfs3_write,
 	    (xdrproc_t)nfs3_xdr_write_args, sizeof(WRITE3args),
-	    (xdrproc_t)xdr_WRITE3res, sizeof(WRITE3res), RPC_PROC_NONIDEM },
+	    (xdrproc_t)xdr_WRITE3res, sizeof(WRITE3res), RPC_PROC_NONIDEM,
+	    nfs3_write_quick },
 	[NFSPROC3_CREATE] = CHANGE(CREATE, nfs3_create, CREATE3args,
 	    CREATE3res),
 	[NFSPROC3_MKDIR] = CHANGE(MKDIR, nfs3_mkdir, MKDIR3args, MKDIR3res),

@@ -71,6 +71,8 @@ enum rpc_status nfs3_write(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_commit(struct rpc_req *, void *, void *);
 bool_t	nfs3_xdr_read_res(XDR *, void *);
 bool_t	nfs3_xdr_write_args(XDR *, void *);
+/* An UNSTABLE WRITE is quick: it only reaches the page cache. */
+bool	nfs3_write_quick(const uint8_t *args, size_t len);
 
 enum rpc_status nfs3_readdir(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_readdirplus(struct rpc_req *, void *, void *);

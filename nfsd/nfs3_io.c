@@ -134,6 +134,31 @@ nfs3_xdr_write_args(XDR *x, void *p)
 	return TRUE;
 }
 
+/*
+ * Peek at a WRITE's stable_how without decoding it: the handle
+ * (opaque<64>), offset3, count3, then stable_how.  Unreadable
+ * arguments are not quick: the worker decodes them and says why.
+ */
+bool
+nfs3_write_quick(const uint8_t *args, size_t len)
+{
+	uint32_t fhlen, stable;
+	size_t off;
+
+	if (len < 4)
+		return false;
+	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
+	    (uint32_t)args[2] << 8 | args[3];
+	if (fhlen > NFS3_FHSIZE)
+		return false;
+	off = 4 + ((fhlen + 3) & ~3u) + 8 + 4;
+	if (len < off + 4)
+		return false;
+	stable = (uint32_t)args[off] << 24 | (uint32_t)args[off + 1] << 16 |
+	    (uint32_t)args[off + 2] << 8 | args[off + 3];
+	return stable == UNSTABLE;
+}
+
 static int
 stable_flags(stable_how how)
 {

@@ -1,9 +1,9 @@
 /*
- * conn.c - one TCP connection: reads fragments into records and hands
- * each complete call to the workers; queues replies that the socket
- * cannot take at once.  The loop thread owns reading and closing; any
- * thread may send.  The descriptor is closed only when the last
- * reference (the loop's or a job's) is released.
+ * conn.c - one TCP connection: reads fragments into records, has its
+ * loop run each quick call and hands the others to the workers; queues
+ * replies that the socket cannot take at once.  Its loop's thread owns
+ * reading and closing; any thread may send.  The descriptor is closed
+ * only when the last reference (the loop's or a job's) is released.
  */
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -16,10 +16,12 @@
 #include "log.h"
 #include "server.h"
 
+/* A connection accepted (and counted in nconns) becomes a conn. */
 struct conn *
-conn_new(struct rpc_server *srv, int fd, const struct sockaddr_storage *peer,
+conn_new(struct loop *lp, int fd, const struct sockaddr_storage *peer,
     socklen_t peerlen)
 {
+	struct rpc_server *srv = lp->srv;
 	struct conn *c;
 	struct epoll_event ev;
 	int one = 1;
@@ -28,6 +30,7 @@ conn_new(struct rpc_server *srv, int fd, const struct sockaddr_storage *peer,
 		return NULL;
 	c->src.kind = SRC_CONN;
 	c->srv = srv;
+	c->loop = lp;
 	c->fd = fd;
 	atomic_init(&c->refs, 1);
 	pthread_mutex_init(&c->lock, NULL);
@@ -42,17 +45,16 @@ conn_new(struct rpc_server *srv, int fd, const struct sockaddr_storage *peer,
 	memset(&ev, 0, sizeof(ev));
 	ev.events = c->events;
 	ev.data.ptr = &c->src;
-	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+	if (epoll_ctl(lp->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_warn("epoll_ctl add %s", c->name);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return NULL;
 	}
-	atomic_fetch_add(&srv->nconns, 1);
-	c->next = srv->conns;
-	if (srv->conns != NULL)
-		srv->conns->prev = c;
-	srv->conns = c;
+	c->next = lp->conns;
+	if (lp->conns != NULL)
+		lp->conns->prev = c;
+	lp->conns = c;
 	return c;
 }
 
@@ -100,7 +102,7 @@ conn_close(struct conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	c->dead = true;
-	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	(void)epoll_ctl(c->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	(void)shutdown(c->fd, SHUT_RDWR);
 	backlog = c->backlog;
 	c->backlog = c->backlog_tail = NULL;
@@ -114,7 +116,7 @@ conn_close(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->srv->conns = c->next;
+		c->loop->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	log_debug("%s: connection closed", c->name);
@@ -200,6 +202,35 @@ conn_submit(struct conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/*
+ * May the loop run this call now?  Only when nothing is waiting before
+ * it (the backlog) and the peer reads its replies (outq under the cap).
+ */
+static bool
+conn_may_run_now(struct conn *c)
+{
+	bool ok;
+
+	pthread_mutex_lock(&c->lock);
+	ok = c->backlog == NULL && c->outq_bytes <= c->srv->cfg.max_outq;
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
+/* A whole call is in the reassembler: run it here or hand it over. */
+static bool
+conn_route(struct conn *c)
+{
+	struct rpc_server *srv = c->srv;
+
+	if (srv->cfg.quick_inline &&
+	    rpc_call_quick(srv->progs, srv->nprogs, c->rec.buf, c->rec.len) &&
+	    conn_may_run_now(c))
+		return loop_call(c->loop, c, c->rec.buf, c->rec.len);
+	conn_submit(c);
+	return true;
+}
+
 /* Feed what was read to the reassembler; false when the conn must go. */
 static bool
 conn_consume(struct conn *c, const uint8_t *buf, size_t n)
@@ -209,7 +240,8 @@ conn_consume(struct conn *c, const uint8_t *buf, size_t n)
 	while (off < n) {
 		switch (rec_feed(&c->rec, buf + off, n - off, &used)) {
 		case REC_DONE:
-			conn_submit(c);
+			if (!conn_route(c))
+				return false;
 			break;
 		case REC_TOOBIG:
 			log_warnx("%s: record over %zu bytes, closing",
@@ -234,6 +266,11 @@ conn_paused(struct conn *c)
 	return paused;
 }
 
+/*
+ * Read what the socket holds (a bounded number of reads, so one busy
+ * peer cannot starve the others), run or hand over every call in it,
+ * then send the quick calls' replies together.
+ */
 void
 conn_readable(struct conn *c)
 {
@@ -241,7 +278,6 @@ conn_readable(struct conn *c)
 	ssize_t n;
 	int round;
 
-	/* A bounded number of reads, so one busy peer cannot starve others. */
 	for (round = 0; round < SERVER_READ_ROUNDS && !conn_paused(c);
 	    round++) {
 		n = read(c->fd, buf, sizeof(buf));
@@ -250,19 +286,21 @@ conn_readable(struct conn *c)
 			if (!conn_consume(c, buf, (size_t)n))
 				goto close;
 			if ((size_t)n < sizeof(buf))
-				return;
+				break;
 			continue;
 		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
-			return;
+			break;
 		if (n == -1 && errno != ECONNRESET)
 			log_warn("%s: read", c->name);
 		else if (rec_partial(&c->rec))
 			log_info("%s: closed inside a record", c->name);
 		goto close;
 	}
+	loop_flush(c->loop, c);
 	return;
 close:
+	c->loop->outlen = 0;	/* replies for a peer that is gone */
 	conn_close(c);
 }
 
@@ -308,7 +346,7 @@ conn_set_events_locked(struct conn *c)
 	memset(&ev, 0, sizeof(ev));
 	ev.events = want;
 	ev.data.ptr = &c->src;
-	(void)epoll_ctl(c->srv->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	(void)epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static int
@@ -375,14 +413,15 @@ conn_writable(struct conn *c)
 }
 
 void
-conn_reap_idle(struct rpc_server *srv, time_t now)
+conn_reap_idle(struct loop *lp, time_t now)
 {
+	struct rpc_server *srv = lp->srv;
 	struct conn *c, *next;
 	bool idle;
 
 	if (srv->cfg.idle_timeout == 0)
 		return;
-	for (c = srv->conns; c != NULL; c = next) {
+	for (c = lp->conns; c != NULL; c = next) {
 		next = c->next;
 		pthread_mutex_lock(&c->lock);
 		idle = c->inflight == 0 && c->outq == NULL &&

@@ -211,6 +211,25 @@ rpc_peer_port(const struct rpc_req *req)
 	return 0;
 }
 
+bool
+rpc_call_quick(const struct rpc_prog *progs, size_t nprogs,
+    const uint8_t *rec, size_t len)
+{
+	const struct rpc_prog *prog;
+	const struct rpc_vers *vers;
+	const struct rpc_proc *proc;
+	struct rpc_call_hdr h;
+
+	if (rpc_call_decode(rec, len, &h) != RPC_DECODE_OK ||
+	    (prog = find_prog(progs, nprogs, h.prog)) == NULL ||
+	    (vers = find_vers(prog, h.vers)) == NULL ||
+	    (proc = find_proc(vers, h.proc)) == NULL)
+		return true;		/* an error reply, or nothing */
+	if (proc->quick != NULL)
+		return proc->quick(rec + h.args_off, len - h.args_off);
+	return (proc->flags & RPC_PROC_QUICK) != 0;
+}
+
 enum rpc_disp
 rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
     struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,

@@ -1,7 +1,8 @@
 /*
- * server.c - the RPC server: TCP and UDP listeners, the epoll loop
- * that accepts connections and reads calls, and its lifetime.
- * Procedures run on the workers (worker.c), never on the loop.
+ * server.c - the RPC server: TCP and UDP listeners, watched
+ * descriptors, and the server's lifetime.  The event loops (loop.c)
+ * read calls and run the quick ones; the workers (worker.c) run the
+ * calls that wait for the disk.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,10 +17,6 @@
 #include "log.h"
 #include "server.h"
 #include "stats.h"
-
-#define LOOP_EVENTS	128
-#define LOOP_TICK_MS	1000
-#define ACCEPT_BURST	64
 
 void
 addr_format(const struct sockaddr *sa, char *buf, size_t len)
@@ -83,7 +80,8 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 		free(srv);
 		return NULL;
 	}
-	if ((srv->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	if (loops_init(srv) == -1) {
+		loops_free(srv);
 		stats_free(&srv->stats);
 		drc_free(&srv->drc);
 		free(srv);
@@ -100,7 +98,7 @@ loop_add(struct rpc_server *srv, int fd, struct src *src)
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.ptr = src;
-	return epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_ctl(srv->loops[0].epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* Ask for the destination address of each datagram, to reply from it. */
@@ -244,157 +242,29 @@ rpc_server_watch(struct rpc_server *srv, int fd, rpc_fd_cb cb, void *arg)
 	return 0;
 }
 
-static void
-tcp_accept(struct rpc_server *srv, struct listen_src *ls)
-{
-	struct sockaddr_storage peer;
-	socklen_t peerlen;
-	char name[80];
-	int fd, i;
-
-	for (i = 0; i < ACCEPT_BURST; i++) {
-		peerlen = sizeof(peer);
-		fd = accept4(ls->l.fd, (struct sockaddr *)&peer, &peerlen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept");
-			return;
-		}
-		if (atomic_load(&srv->nconns) >= srv->cfg.max_conns) {
-			addr_format((struct sockaddr *)&peer, name,
-			    sizeof(name));
-			stats_event(srv->stats, STATS_CONN_REFUSED);
-			log_warnx("%s: refused, %zu connections already",
-			    name, srv->cfg.max_conns);
-			close(fd);
-			continue;
-		}
-		if (conn_new(srv, fd, &peer, peerlen) == NULL)
-			close(fd);
-	}
-}
-
-/* Where a datagram was sent to, from its IP_PKTINFO/IPV6_PKTINFO. */
-static void
-udp_local(struct job *job, struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level == IPPROTO_IP &&
-		    cm->cmsg_type == IP_PKTINFO) {
-			memcpy(&job->local.v4, CMSG_DATA(cm),
-			    sizeof(job->local.v4));
-			job->has_local = true;
-		} else if (cm->cmsg_level == IPPROTO_IPV6 &&
-		    cm->cmsg_type == IPV6_PKTINFO) {
-			memcpy(&job->local.v6, CMSG_DATA(cm),
-			    sizeof(job->local.v6));
-			job->has_local = true;
-		}
-	}
-}
-
-static void
-udp_readable(struct rpc_server *srv, struct listen_src *ls)
-{
-	static uint8_t buf[RPC_UDP_MAX + 1];	/* loop thread only */
-	char ctl[CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr msg;
-	struct job *job;
-	ssize_t n;
-	int i;
-
-	for (i = 0; i < SERVER_UDP_BURST; i++) {
-		if ((job = calloc(1, sizeof(*job))) == NULL)
-			return;
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &job->peer;
-		msg.msg_namelen = sizeof(job->peer);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl;
-		msg.msg_controllen = sizeof(ctl);
-		n = recvmsg(ls->l.fd, &msg, MSG_DONTWAIT);
-		if (n == -1 || (size_t)n > RPC_UDP_MAX ||
-		    (msg.msg_flags & MSG_TRUNC) != 0 ||
-		    (job->rec = malloc((size_t)n + 1)) == NULL) {
-			free(job);
-			if (n == -1)
-				return;
-			continue;
-		}
-		memcpy(job->rec, buf, (size_t)n);
-		job->len = (size_t)n;
-		job->peerlen = msg.msg_namelen;
-		job->udp = ls;
-		udp_local(job, &msg);
-		job_submit(srv, job);
-	}
-}
-
-static void
-loop_event(struct rpc_server *srv, struct epoll_event *ev)
-{
-	struct src *src = ev->data.ptr;
-	struct conn *c;
-	struct watch_src *w;
-
-	switch (src->kind) {
-	case SRC_TCP_LISTEN:
-		tcp_accept(srv, (struct listen_src *)src);
-		break;
-	case SRC_UDP:
-		udp_readable(srv, (struct listen_src *)src);
-		break;
-	case SRC_CONN:
-		c = (struct conn *)src;
-		if (ev->events & (EPOLLHUP | EPOLLERR)) {
-			conn_close(c);	/* both ways shut: nothing to deliver */
-			break;
-		}
-		if (ev->events & EPOLLOUT)
-			conn_writable(c);
-		if (ev->events & (EPOLLIN | EPOLLRDHUP))
-			conn_readable(c);
-		break;
-	case SRC_WATCH:
-		w = (struct watch_src *)src;
-		w->cb(w->fd, w->arg);
-		break;
-	}
-}
-
 int
 rpc_server_run(struct rpc_server *srv)
 {
-	struct epoll_event events[LOOP_EVENTS];
-	time_t now, last_reap = 0;
-	int n, i;
+	int rc = 0;
 
 	if (workers_start(srv) == -1) {
 		log_warn("cannot start workers");
 		workers_stop(srv);
 		return -1;
 	}
-	while (!atomic_load(&srv->quit)) {
-		n = epoll_wait(srv->epfd, events, LOOP_EVENTS, LOOP_TICK_MS);
-		if (n == -1 && errno != EINTR) {
-			log_warn("epoll_wait");
-			break;
-		}
-		for (i = 0; i < n; i++)
-			loop_event(srv, &events[i]);
-		if ((now = time(NULL)) != last_reap) {
-			conn_reap_idle(srv, now);
-			last_reap = now;
-		}
+	if (loops_start(srv) == -1) {
+		log_warn("cannot start event loops");
+		atomic_store(&srv->quit, true);
+		rc = -1;
+	} else {
+		log_debug("%u event loops, %d workers", srv->nloops,
+		    srv->nworkers);
+		loop_run(&srv->loops[0]);
 	}
+	atomic_store(&srv->quit, true);
+	loops_stop(srv);
 	workers_stop(srv);
-	return 0;
+	return rc;
 }
 
 void
@@ -413,6 +283,7 @@ void
 rpc_server_stop(struct rpc_server *srv)
 {
 	atomic_store(&srv->quit, true);
+	loops_wake(srv);
 }
 
 void
@@ -423,11 +294,9 @@ rpc_server_free(struct rpc_server **srvp)
 
 	if (srv == NULL)
 		return;
-	while (srv->conns != NULL)
-		conn_close(srv->conns);
+	loops_free(srv);
 	for (i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].l.fd);
-	close(srv->epfd);
 	pthread_mutex_destroy(&srv->qlock);
 	pthread_cond_destroy(&srv->qcond);
 	drc_free(&srv->drc);

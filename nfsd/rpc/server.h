@@ -1,6 +1,7 @@
 /*
- * server.h - internals of the RPC server shared by the loop
- * (server.c), TCP connections (conn.c) and the workers (worker.c).
+ * server.h - internals of the RPC server shared by the listeners and
+ * lifetime (server.c), the event loops (loop.c), TCP connections
+ * (conn.c) and the workers (worker.c).
  */
 #ifndef RPC_SERVER_H
 #define RPC_SERVER_H
@@ -10,6 +11,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "arena.h"
 #include "record.h"
 #include "svc.h"
 
@@ -18,6 +20,8 @@
 #define SERVER_READ_CHUNK	(64 * 1024)
 #define SERVER_UDP_BURST	64	/* datagrams read per wakeup */
 #define SERVER_READ_ROUNDS	4	/* reads per wakeup and connection */
+#define SERVER_MAX_LOOPS	64
+#define LOOP_BATCH		(64 * 1024)	/* quick replies sent at once */
 
 /* What an epoll event points at. */
 enum src_kind {
@@ -25,6 +29,7 @@ enum src_kind {
 	SRC_UDP,
 	SRC_CONN,
 	SRC_WATCH,
+	SRC_WAKE,	/* a loop's eventfd: new connections, or quit */
 };
 
 struct src {
@@ -50,10 +55,44 @@ struct outbuf {
 	uint8_t		 data[];
 };
 
+/* A connection accepted by one loop and handed to another. */
+struct pending_conn {
+	struct pending_conn	*next;
+	int			 fd;
+	struct sockaddr_storage	 peer;
+	socklen_t		 peerlen;
+};
+
+/*
+ * An event loop: one thread that reads its connections, runs their
+ * quick calls itself (no disk flush on purpose: GETATTR, LOOKUP, READ,
+ * UNSTABLE WRITE...) and hands the others to the workers.  Loop 0 also
+ * owns the listeners and the watched descriptors and deals connections
+ * out to every loop in turn.
+ */
+struct loop {
+	struct rpc_server	*srv;
+	unsigned		 id;
+	int			 epfd;
+	int			 wakefd;	/* eventfd */
+	struct src		 wake_src;
+	pthread_t		 thread;
+	bool			 started;
+	struct conn		*conns;		/* this loop's thread only */
+	pthread_mutex_t		 inlock;
+	struct pending_conn	*incoming;	/* under inlock */
+	struct arena		 arena;		/* quick calls' results */
+	uint8_t			*out;		/* quick replies, marked */
+	size_t			 outcap;
+	size_t			 outlen;
+	uint8_t			*udpbuf;	/* loop 0: one datagram */
+};
+
 /* A TCP connection; the loop holds one reference, each job another. */
 struct conn {
 	struct src		 src;
 	struct rpc_server	*srv;
+	struct loop		*loop;		/* the one that reads it */
 	int			 fd;
 	atomic_int		 refs;
 	pthread_mutex_t		 lock;		/* dead, outq, events */
@@ -96,10 +135,11 @@ struct rpc_server {
 	size_t			 nprogs;
 	void			*ctx;
 	struct rpc_server_config cfg;
-	int			 epfd;
-	atomic_bool		 quit;		/* the loop ends */
+	struct loop		*loops;		/* loops[0] runs in rpc_server_run */
+	unsigned		 nloops;
+	unsigned		 next_loop;	/* loop 0: who gets the next conn */
+	atomic_bool		 quit;		/* the loops end */
 	bool			 stopping;	/* workers end; qlock */
-	struct conn		*conns;		/* loop thread only */
 	struct listen_src	 listeners[SERVER_MAX_LISTENERS];
 	struct rpc_listener	 pub[SERVER_MAX_LISTENERS];
 	size_t			 nlisteners;
@@ -117,8 +157,25 @@ struct rpc_server {
 	int			 nworkers;
 };
 
+/* loop.c */
+int	loops_init(struct rpc_server *srv);
+int	loops_start(struct rpc_server *srv);	/* every loop but loop 0 */
+void	loops_wake(struct rpc_server *srv);
+void	loops_stop(struct rpc_server *srv);
+void	loops_free(struct rpc_server *srv);
+void	loop_run(struct loop *lp);
+/* Loop 0: a new connection for the next loop in turn. */
+void	loop_deal(struct rpc_server *srv, int fd,
+	    const struct sockaddr_storage *peer, socklen_t peerlen);
+/* Run a quick call now; false if the connection must close. */
+bool	loop_call(struct loop *lp, struct conn *c, const uint8_t *rec,
+	    size_t len);
+/* Send the quick replies gathered for c. */
+void	loop_flush(struct loop *lp, struct conn *c);
+void	loop_udp_readable(struct loop *lp, struct listen_src *ls);
+
 /* conn.c */
-struct conn *conn_new(struct rpc_server *srv, int fd,
+struct conn *conn_new(struct loop *lp, int fd,
 	    const struct sockaddr_storage *peer, socklen_t peerlen);
 void	conn_readable(struct conn *c);
 void	conn_writable(struct conn *c);
@@ -129,10 +186,16 @@ void	conn_release(struct conn *c);
 void	conn_send(struct conn *c, const uint8_t *buf, size_t len);
 /* A worker is done with one of the connection's calls. */
 void	conn_call_done(struct conn *c);
-/* Loop thread: close connections idle for longer than the limit. */
-void	conn_reap_idle(struct rpc_server *srv, time_t now);
+/* Loop thread: close its connections idle for longer than the limit. */
+void	conn_reap_idle(struct loop *lp, time_t now);
 
 /* worker.c */
+/* Dispatch one call with this thread's arena into out (cap bytes). */
+enum rpc_disp call_run(struct rpc_server *srv, struct arena *arena,
+	    enum rpc_transport transport, const struct sockaddr_storage *peer,
+	    socklen_t peerlen, const uint8_t *rec, size_t len, uint8_t *out,
+	    size_t cap, size_t *outlen);
+void	udp_send(const struct job *job, const uint8_t *buf, size_t len);
 void	job_submit(struct rpc_server *srv, struct job *job);
 void	job_free(struct job *job);
 int	workers_start(struct rpc_server *srv);

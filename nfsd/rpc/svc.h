@@ -20,6 +20,7 @@
 #define RPC_MAX_RECORD		(RPC_MAX_PAYLOAD + 8192)
 #define RPC_UDP_MAX		65507		/* IPv4 datagram payload */
 #define RPC_WORKERS_DEFAULT	8
+#define RPC_LOOPS_MAX		64
 #define RPC_MAX_CONNS_DEFAULT	1024
 #define RPC_MAX_INFLIGHT_DEFAULT 64		/* per connection */
 #define RPC_MAX_OUTQ_DEFAULT	(8 * RPC_MAX_RECORD)
@@ -47,6 +48,15 @@ typedef enum rpc_status (*rpc_handler)(struct rpc_req *req, void *args,
 
 #define RPC_PROC_AUTH_SYS	0x1	/* AUTH_SYS required */
 #define RPC_PROC_NONIDEM	0x2	/* not idempotent: replies cached */
+/*
+ * Quick: never waits for the disk on purpose (no fsync), so the event
+ * loop may run it itself instead of handing it to a worker.  A proc
+ * that is quick only for some arguments (WRITE: UNSTABLE only) says so
+ * through its quick predicate instead.
+ */
+#define RPC_PROC_QUICK		0x4
+
+typedef bool (*rpc_quick_fn)(const uint8_t *args, size_t len);
 
 struct rpc_proc {
 	const char	*name;
@@ -56,6 +66,7 @@ struct rpc_proc {
 	xdrproc_t	 xdr_res;
 	size_t		 res_size;
 	unsigned	 flags;
+	rpc_quick_fn	 quick;		/* NULL: RPC_PROC_QUICK decides */
 };
 
 struct rpc_vers {
@@ -96,6 +107,12 @@ enum rpc_disp {
 enum rpc_disp rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 	    struct rpc_req *req, const uint8_t *rec, size_t len,
 	    uint8_t *out, size_t outcap, size_t *outlen);
+/*
+ * May the event loop run this call itself?  True for quick procedures
+ * and for calls that only get an RPC error (they touch no disk).
+ */
+bool	rpc_call_quick(const struct rpc_prog *progs, size_t nprogs,
+	    const uint8_t *rec, size_t len);
 
 /* The XDR routine of void arguments and results. */
 bool_t	rpc_xdr_void(XDR *xdrs, void *unused);
@@ -107,7 +124,7 @@ char	*rpc_strdup(struct rpc_req *req, const char *s);
 /* Port of the peer, in host order. */
 uint16_t rpc_peer_port(const struct rpc_req *req);
 
-/* The server: listeners, an epoll loop and a pool of workers. */
+/* The server: listeners, epoll loops and a pool of workers. */
 struct rpc_server;
 
 struct rpc_listener {
@@ -122,6 +139,8 @@ struct rpc_listener {
 struct rpc_server_config {
 	size_t		max_record;
 	int		nworkers;
+	unsigned	nloops;		/* event loops; 0: one per CPU */
+	unsigned	quick_inline;	/* 1: loops run quick calls */
 	size_t		max_conns;
 	unsigned	max_inflight;	/* calls per connection */
 	size_t		max_outq;	/* unsent reply bytes per connection */

@@ -1,7 +1,10 @@
 /*
- * worker.c - the pool of worker threads: each takes a call off the
- * queue, dispatches it, and sends the reply itself (TCP through the
- * connection, UDP from the address the call arrived at).
+ * worker.c - the pool of worker threads for the calls that wait for
+ * the disk (COMMIT, FILE_SYNC WRITEs, namespace changes, MOUNT): each
+ * takes a call off the queue, dispatches it, and sends the reply itself
+ * (TCP through the connection, UDP from the address the call arrived
+ * at).  Also the one place a call is turned into a request
+ * (call_run), for the workers and the loops alike.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,7 +64,7 @@ job_next(struct rpc_server *srv)
 }
 
 /* Reply to a datagram from the address it was sent to. */
-static void
+void
 udp_send(const struct job *job, const uint8_t *buf, size_t len)
 {
 	union {
@@ -105,27 +108,40 @@ udp_send(const struct job *job, const uint8_t *buf, size_t len)
 		log_warn("udp sendmsg");
 }
 
+enum rpc_disp
+call_run(struct rpc_server *srv, struct arena *arena,
+    enum rpc_transport transport, const struct sockaddr_storage *peer,
+    socklen_t peerlen, const uint8_t *rec, size_t len, uint8_t *out,
+    size_t cap, size_t *outlen)
+{
+	struct rpc_req req;
+	enum rpc_disp disp;
+
+	memset(&req, 0, sizeof(req));
+	req.transport = transport;
+	req.peer = (const struct sockaddr *)peer;
+	req.peerlen = peerlen;
+	req.ctx = srv->ctx;
+	req.arena = arena;
+	req.drc = srv->drc;
+	req.stats = srv->stats;
+	*outlen = 0;
+	disp = rpc_dispatch(srv->progs, srv->nprogs, &req, rec, len, out, cap,
+	    outlen);
+	arena_reset(arena);
+	return disp;
+}
+
 static void
 job_run(struct worker *w, struct job *job)
 {
-	struct rpc_server *srv = w->srv;
-	struct rpc_req req;
 	enum rpc_disp disp;
-	size_t outlen = 0, cap;
+	size_t outlen, cap;
 
-	memset(&req, 0, sizeof(req));
-	req.transport = job->conn != NULL ? RPC_TCP : RPC_UDP;
-	req.peer = (const struct sockaddr *)&job->peer;
-	req.peerlen = job->peerlen;
-	req.ctx = srv->ctx;
-	req.arena = &w->arena;
-	req.drc = srv->drc;
-	req.stats = srv->stats;
-
-	cap = req.transport == RPC_TCP ? w->outcap - REC_MARK_SIZE :
-	    RPC_UDP_MAX;
-	disp = rpc_dispatch(srv->progs, srv->nprogs, &req, job->rec,
-	    job->len, w->out + REC_MARK_SIZE, cap, &outlen);
+	cap = job->conn != NULL ? w->outcap - REC_MARK_SIZE : RPC_UDP_MAX;
+	disp = call_run(w->srv, &w->arena, job->conn != NULL ? RPC_TCP :
+	    RPC_UDP, &job->peer, job->peerlen, job->rec, job->len,
+	    w->out + REC_MARK_SIZE, cap, &outlen);
 	if (disp == RPC_DISP_REPLY && job->conn != NULL) {
 		rec_mark(w->out, outlen);
 		conn_send(job->conn, w->out, outlen + REC_MARK_SIZE);
@@ -135,7 +151,6 @@ job_run(struct worker *w, struct job *job)
 		log_info("%s: not an RPC call, closing", job->conn->name);
 		conn_abort(job->conn);
 	}
-	arena_reset(&w->arena);
 }
 
 static void *

@@ -19,17 +19,26 @@ toy_echo(struct rpc_req *req, void *argp, void *resp)
 	return RPC_OK;
 }
 
+/* Quick when its argument is even. */
+static bool
+toy_even(const uint8_t *args, size_t len)
+{
+	return len >= 4 && (args[3] & 1) == 0;
+}
+
 static const struct rpc_proc toy_procs[] = {
 	{ "NULL", toy_echo, (xdrproc_t)xdr_u_int, sizeof(u_int),
-	    (xdrproc_t)xdr_u_int, sizeof(u_int), 0 },
-	{ "GAP", NULL, NULL, 0, NULL, 0, 0 },
+	    (xdrproc_t)xdr_u_int, sizeof(u_int), RPC_PROC_QUICK, NULL },
+	{ "GAP", NULL, NULL, 0, NULL, 0, 0, NULL },
 	{ "ECHO", toy_echo, (xdrproc_t)xdr_u_int, sizeof(u_int),
-	    (xdrproc_t)xdr_u_int, sizeof(u_int), RPC_PROC_AUTH_SYS },
+	    (xdrproc_t)xdr_u_int, sizeof(u_int), RPC_PROC_AUTH_SYS, NULL },
+	{ "EVEN", toy_echo, (xdrproc_t)xdr_u_int, sizeof(u_int),
+	    (xdrproc_t)xdr_u_int, sizeof(u_int), 0, toy_even },
 };
 
 static const struct rpc_vers toy_vers[] = {
-	{ 2, toy_procs, 3 },
-	{ 4, toy_procs, 3 },
+	{ 2, toy_procs, 4 },
+	{ 4, toy_procs, 4 },
 };
 
 static const struct rpc_prog toy = { TOY_PROG, "toy", toy_vers, 2 };
@@ -114,7 +123,7 @@ test_proc_unavail(void)
 	struct callbuf c;
 	uint8_t out[512];
 	size_t n;
-	uint32_t procs[] = { 1, 3, 0xffffffffu };
+	uint32_t procs[] = { 1, 4, 0xffffffffu };
 	size_t i;
 
 	for (i = 0; i < 3; i++) {
@@ -190,6 +199,43 @@ test_denied_and_close(void)
 	CU_ASSERT_EQUAL(run(&c, out, &n), RPC_DISP_CLOSE);
 }
 
+/* Which calls the event loop may run itself. */
+static void
+test_quick(void)
+{
+	struct callbuf c;
+
+	cb_head(&c, 1, 2, TOY_PROG, 2, 0);		/* flagged quick */
+	cb_authnone(&c);
+	cb_u32(&c, 1);
+	CU_ASSERT_TRUE(rpc_call_quick(&toy, 1, c.b, c.n));
+
+	cb_head(&c, 1, 2, TOY_PROG, 2, 2);		/* not flagged */
+	cb_authsys(&c, "h", 1, 1, 0);
+	cb_u32(&c, 1);
+	CU_ASSERT_FALSE(rpc_call_quick(&toy, 1, c.b, c.n));
+
+	cb_head(&c, 1, 2, TOY_PROG, 2, 3);		/* its predicate */
+	cb_authnone(&c);
+	cb_u32(&c, 2);
+	CU_ASSERT_TRUE(rpc_call_quick(&toy, 1, c.b, c.n));
+	cb_head(&c, 1, 2, TOY_PROG, 2, 3);
+	cb_authnone(&c);
+	cb_u32(&c, 3);
+	CU_ASSERT_FALSE(rpc_call_quick(&toy, 1, c.b, c.n));
+
+	/* Calls that only get an error touch no disk: quick. */
+	cb_head(&c, 1, 2, 123456, 2, 0);
+	cb_authnone(&c);
+	CU_ASSERT_TRUE(rpc_call_quick(&toy, 1, c.b, c.n));
+	cb_head(&c, 1, 2, TOY_PROG, 2, 1);		/* the GAP */
+	cb_authnone(&c);
+	CU_ASSERT_TRUE(rpc_call_quick(&toy, 1, c.b, c.n));
+	memcpy(c.b, "GET / HTTP/1.1\r\n", 16);
+	c.n = 16;
+	CU_ASSERT_TRUE(rpc_call_quick(&toy, 1, c.b, c.n));
+}
+
 int
 suite_dispatch(void)
 {
@@ -201,6 +247,7 @@ suite_dispatch(void)
 		{ "GARBAGE_ARGS", test_garbage_args },
 		{ "AUTH_TOOWEAK", test_tooweak },
 		{ "denied, close", test_denied_and_close },
+		{ "quick calls", test_quick },
 		{ NULL, NULL },
 	};
 
