@@ -92,14 +92,14 @@ conn_init(struct conn *c, unsigned id)
 	c->id = id;
 	if ((c->rpc = connect_to(B.o.nfsport, NFS_PROGRAM, NFS_V3)) == NULL)
 		return -1;
-	c->slots = calloc(B.o.depth, sizeof(*c->slots));
+	c->slots = calloc(B.slots_per_conn, sizeof(*c->slots));
 	if (c->slots == NULL) {
 		seterr("out of memory");
 		return -1;
 	}
-	for (unsigned i = 0; i < B.o.depth; i++) {
+	for (unsigned i = 0; i < B.slots_per_conn; i++) {
 		c->slots[i].conn = c;
-		c->slots[i].id = id * B.o.depth + i;
+		c->slots[i].id = id * B.slots_per_conn + i;
 	}
 	return 0;
 }
@@ -108,6 +108,8 @@ conn_init(struct conn *c, unsigned id)
 int
 conns_open(bool fs)
 {
+	B.slots_per_conn = B.o.depth > NB_SETUP_DEPTH ? B.o.depth :
+	    NB_SETUP_DEPTH;
 	if (fs && mount_root() != 0)
 		return -1;
 	for (unsigned i = 0; i < B.o.conns; i++) {

@@ -213,7 +213,7 @@ static void
 slot_resume_parked(struct run *r)
 {
 	for (unsigned i = 0; i < B.nconns && r->parked > 0; i++)
-		for (unsigned j = 0; j < B.o.depth; j++) {
+		for (unsigned j = 0; j < r->depth; j++) {
 			struct slot *s = &B.conns[i].slots[j];
 
 			if (!s->parked)
@@ -232,7 +232,7 @@ void
 slot_retry_waiting(struct run *r)
 {
 	for (unsigned i = 0; i < B.nconns && r->waiting > 0; i++)
-		for (unsigned j = 0; j < B.o.depth; j++) {
+		for (unsigned j = 0; j < r->depth; j++) {
 			struct slot *s = &B.conns[i].slots[j];
 
 			if (s->state == SLOT_WAIT)
@@ -272,7 +272,7 @@ static int
 conn_service(struct conn *c, int revents)
 {
 	int fd = rpc_get_fd(c->rpc), on = 1, off = 0, rc;
-	bool cork = (revents & POLLOUT) && B.o.depth > 1;
+	bool cork = (revents & POLLOUT) && cur != NULL && cur->depth > 1;
 
 	if (cork)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
@@ -329,10 +329,10 @@ poll_once(struct run *r)
 
 /* Busy slots of a run that would not drain: their connections go. */
 static void
-drop_busy_conns(void)
+drop_busy_conns(const struct run *r)
 {
 	for (unsigned i = 0; i < B.nconns; i++)
-		for (unsigned j = 0; j < B.o.depth; j++)
+		for (unsigned j = 0; j < r->depth; j++)
 			if (B.conns[i].slots[j].state == SLOT_BUSY) {
 				conn_drop(&B.conns[i], "no reply in time");
 				break;
@@ -348,6 +348,9 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 	r->job = job;
 	r->p = *p;
 	r->lat = p->lat;
+	/* Setup goes at least NB_SETUP_DEPTH deep, whatever -d says. */
+	r->depth = p->setup && B.slots_per_conn > B.o.depth ?
+	    B.slots_per_conn : B.o.depth;
 	r->t_start = now_ns();
 	r->phase = p->warmup > 0 ? PH_WARMUP : PH_MEASURE;
 	r->t_measure = r->t_last = r->t_start;
@@ -356,12 +359,12 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 	cur = r;
 	next_progress = r->t_start + PROGRESS_NS;
 	for (unsigned i = 0; i < B.nconns; i++)
-		for (unsigned j = 0; j < B.o.depth; j++) {
+		for (unsigned j = 0; j < B.slots_per_conn; j++) {
 			B.conns[i].slots[j].run = r;
 			B.conns[i].slots[j].state = SLOT_IDLE;
 			B.conns[i].slots[j].parked = false;
 		}
-	for (unsigned j = 0; j < B.o.depth; j++)
+	for (unsigned j = 0; j < r->depth; j++)
 		for (unsigned i = 0; i < B.nconns; i++)
 			slot_issue(&B.conns[i].slots[j]);
 	while (r->busy > 0 || (r->phase != PH_STOP && r->waiting > 0)) {
@@ -379,7 +382,7 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 			if (t_stop == 0)
 				t_stop = t;
 			else if (t - t_stop > DRAIN_TIMEOUT_NS)
-				drop_busy_conns();
+				drop_busy_conns(r);
 		}
 		if (p->progress && t >= next_progress) {
 			progress_show(r, job->name, t, false);

@@ -32,7 +32,7 @@
 #define NB_MAX_ENTRIES	10000000u	/* --entries */
 #define NB_MAX_MAILBOXES 100000u	/* --mailboxes */
 #define NB_MAX_MSG	(64u * 1024 * 1024)	/* --msg-size */
-#define NB_CALL_TIMEOUT_MS 60000	/* one RPC: then it is an error */
+#define NB_SETUP_DEPTH	16		/* calls in flight per conn, setup */
 
 /* ------------------------------------------------------------ options */
 
@@ -155,6 +155,7 @@ struct run {
 	uint64_t	 t_measure;
 	uint64_t	 t_last;
 	unsigned	 busy;
+	unsigned	 depth;		/* slots used per connection */
 	unsigned	 waiting;
 	unsigned	 parked;
 	struct lat_hist	*lat;
@@ -167,6 +168,7 @@ struct bench {
 	struct nb_opts	 o;
 	struct conn	 conns[NB_MAX_CONNS];
 	unsigned	 nconns;
+	unsigned	 slots_per_conn;	/* max(depth, NB_SETUP_DEPTH) */
 	struct fh	 root;
 	struct fh	 work;		/* the work directory */
 	uint32_t	 rtmax;
