@@ -58,12 +58,20 @@ STOP_GRACE = 5.0            # seconds between SIGTERM and SIGKILL
 
 # Full and quick plans: seconds per run, warm-up, fixture sizes.
 # Runs end at the time cap, except pop: its messages are put in place
-# (untimed) before each run, -n of them, so -n is sized to last the cap.
-PLAN_FULL = dict(secs=3.0, warmup=1.0, local_secs=2.0, ops=100000000,
-                 pop_msgs=8000, entries=100000, seq_size=512 << 20)
+# (untimed) before each run, -n of them, so -n is sized to last the cap;
+# and listing: one operation lists the whole directory (seconds for
+# 100,000 entries) and every slot starts one at once, so -n bounds how
+# many run together and there is no warm-up (its listings would all
+# have to finish first).
+PLAN_FULL = dict(secs=2.5, warmup=0.5, local_secs=1.5, ops=100000000,
+                 pop_msgs=4000, listing_ops=2, entries=100000,
+                 seq_size=512 << 20)
 PLAN_QUICK = dict(secs=0.5, warmup=0.2, local_secs=0.3, ops=100000000,
-                  pop_msgs=1000, entries=2000, seq_size=16 << 20)
-PREP_OPS = 10               # operations of a fixture-making run
+                  pop_msgs=1000, listing_ops=4, entries=2000,
+                  seq_size=16 << 20)
+NO_WARMUP = ("listing",)
+PREP_OPS = 1                # operations of a fixture-making run
+PREP_CONC = "4x16"          # its concurrency (fixtures are made with it)
 
 RAW_FIELDS = ["round", "workload", "conc", "conns", "depth", "target",
               "tool", "rc", "ops", "errors", "secs", "ops_s", "mib_s",
@@ -140,6 +148,7 @@ class Settings:
         self.local_secs = env_float("BENCH_LOCAL_SECS", plan["local_secs"])
         self.ops = env_int("BENCH_OPS", plan["ops"])
         self.pop_msgs = env_int("BENCH_POP_MSGS", plan["pop_msgs"])
+        self.listing_ops = env_int("BENCH_LISTING_OPS", plan["listing_ops"])
         self.entries = env_int("BENCH_ENTRIES", plan["entries"])
         self.seq_size = env_int("BENCH_SEQ_SIZE", plan["seq_size"])
         self.workloads = env_list("BENCH_WORKLOADS", WORKLOADS, WORKLOADS)
@@ -156,7 +165,11 @@ class Settings:
         self.responder = os.path.join(self.build, "bench", "responder")
 
     def ops_for(self, workload):
-        return self.pop_msgs if workload == "pop" else self.ops
+        return {"pop": self.pop_msgs,
+                "listing": self.listing_ops}.get(workload, self.ops)
+
+    def warmup_for(self, workload):
+        return 0 if workload in NO_WARMUP else self.warmup
 
     def fixture_args(self):
         """nfsbench/diskbench options that size the shared fixtures."""
@@ -1038,7 +1051,7 @@ class Bench:
                 if t == "local" and wl in DISK_SKIPS:
                     continue
                 start = time.monotonic()
-                row = runner.run(0, t, wl, "1x1", 0.1, 0, PREP_TIMEOUT,
+                row = runner.run(0, t, wl, PREP_CONC, 0.1, 0, PREP_TIMEOUT,
                                  tag=f"prep-{t}-{wl}", ops=PREP_OPS)
                 if str(row["rc"]) != "0" or not row["ops_s"]:
                     srv = self.servers.get(t)
@@ -1068,7 +1081,8 @@ class Bench:
             for wl, conc, targets in steps:
                 for t in rotate(targets, rnd - 1):
                     secs = s.local_secs if t == "local" else s.secs
-                    row = runner.run(rnd, t, wl, conc, secs, s.warmup)
+                    row = runner.run(rnd, t, wl, conc, secs,
+                                     s.warmup_for(wl))
                     self.rows.append(row)
                     done += 1
                     self.report_run(row, done, total, t0)
