@@ -12,6 +12,7 @@ environment (BENCH_*; bench/README.md lists them).
 """
 
 import csv
+import math
 import os
 import re
 import shutil
@@ -908,10 +909,13 @@ def plot(s, meds):
                 f.write(" ".join([m["workload"]] + [
                     gp(m[f"{t}_{q}"]) for t in ("ours", "ganesha", "local")
                     for q in ("p50_us", "p99_us")]) + "\n")
-    for script in ("throughput", "latency"):
+    tput = [m[f"{t}_ops_s"] for m in meds for t in TARGETS]
+    lat = [m[f"{t}_{q}"] for m in meds for t in ("ours", "ganesha", "local")
+           for q in ("p50_us", "p99_us")]
+    for script, vals in (("throughput", tput), ("latency", lat)):
         png = os.path.join(s.out, f"{script}.png")
         cmd = ["gnuplot", "-e", f"datadir='{pdir}'; outfile='{png}'; "
-               f"concs='{' '.join(concs)}'",
+               f"concs='{' '.join(concs)}'; ymin={axis_floor(vals)}",
                os.path.join(HERE, "plot", f"{script}.gp")]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -919,6 +923,13 @@ def plot(s, meds):
         else:
             made.append(png)
     return made
+
+
+def axis_floor(vals):
+    """A power of ten below the smallest positive value (log axes)."""
+    pos = [v for v in vals if v is not None and v > 0]
+    low = min(pos) if pos else 1.0
+    return 10.0 ** math.floor(math.log10(low))
 
 
 def gp(v):

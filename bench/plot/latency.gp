@@ -1,9 +1,11 @@
 # latency.gp - per-operation latency p50 and p99 by workload, one panel
 # per concurrency: our nfsd, nfs-ganesha and the local disk, log scale.
 # usage: gnuplot -e "datadir='D'; outfile='F.png'; concs='1x1 4x16'" \
-#	latency.gp         (reads D/lat-<conc>.dat, written by bench.py)
+#	latency.gp         (reads D/lat-<conc>.dat, written by bench.py;
+#	optional ymin=0.1: where the log axis starts)
 
 n = words(concs)
+if (!exists("ymin")) ymin = 1	# the log axis starts here
 set terminal pngcairo size 1400, 420 * n font "sans,10"
 set output outfile
 set datafile missing "-"
@@ -12,11 +14,11 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
-set yrange [1:*]
+set yrange [ymin:*]
 set format y "10^{%L}"
 set grid ytics
 set ylabel "latency, microseconds (log)"
-set key outside top center horizontal
+set key outside bottom center horizontal
 set xtics nomirror
 set multiplot layout n, 1 title "nfsbench: latency percentiles by workload (medians)"
 do for [i = 1:n] {

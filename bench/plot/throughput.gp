@@ -2,9 +2,11 @@
 # concurrency (connections x depth): our nfsd, nfs-ganesha, the
 # local-disk ceiling and the transport floor, log scale.
 # usage: gnuplot -e "datadir='D'; outfile='F.png'; concs='1x1 4x16'" \
-#	throughput.gp      (reads D/tput-<conc>.dat, written by bench.py)
+#	throughput.gp      (reads D/tput-<conc>.dat, written by bench.py;
+#	optional ymin=0.1: where the log axis starts)
 
 n = words(concs)
+if (!exists("ymin")) ymin = 1	# the log axis starts here
 set terminal pngcairo size 1400, 420 * n font "sans,10"
 set output outfile
 set datafile missing "-"
@@ -13,11 +15,11 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set logscale y
-set yrange [1:*]
+set yrange [ymin:*]
 set format y "10^{%L}"
 set grid ytics
 set ylabel "operations/s (log)"
-set key outside top center horizontal
+set key outside bottom center horizontal
 set xtics nomirror
 set multiplot layout n, 1 title "nfsbench: throughput by workload (medians)"
 do for [i = 1:n] {
