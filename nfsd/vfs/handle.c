@@ -11,10 +11,10 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "handle.h"
+#include "handle_mac.h"
 #include "log.h"
 
 static void
@@ -109,20 +109,6 @@ handle_key_load(const char *dir, struct handle_key *key)
 	return rc;
 }
 
-static int
-handle_mac(const struct handle_key *key, const uint8_t *data, size_t len,
-    uint8_t mac[HANDLE_MAC_LEN])
-{
-	uint8_t full[EVP_MAX_MD_SIZE];
-	unsigned int fulllen = 0;
-
-	if (HMAC(EVP_sha256(), key->bytes, sizeof(key->bytes), data, len,
-	    full, &fulllen) == NULL || fulllen < HANDLE_MAC_LEN)
-		return -1;
-	memcpy(mac, full, HANDLE_MAC_LEN);
-	return 0;
-}
-
 int
 handle_encode(const struct handle_key *key, const struct handle *h,
     uint8_t out[HANDLE_MAX])
@@ -139,6 +125,7 @@ handle_encode(const struct handle_key *key, const struct handle *h,
 	len = HANDLE_HDR_LEN + h->len;
 	if (handle_mac(key, out, len, out + len) == -1)
 		return -1;
+	handle_remember(key, out, len + HANDLE_MAC_LEN);
 	return (int)(len + HANDLE_MAC_LEN);
 }
 
@@ -155,10 +142,13 @@ handle_decode(const struct handle_key *key, const uint8_t *in, size_t len,
 	klen = in[1];
 	if (HANDLE_HDR_LEN + klen + HANDLE_MAC_LEN != len)
 		return -1;
-	if (handle_mac(key, in, HANDLE_HDR_LEN + klen, mac) == -1 ||
-	    CRYPTO_memcmp(mac, in + HANDLE_HDR_LEN + klen,
-	    HANDLE_MAC_LEN) != 0)
-		return -1;
+	if (!handle_seen(key, in, len)) {
+		if (handle_mac(key, in, HANDLE_HDR_LEN + klen, mac) == -1 ||
+		    CRYPTO_memcmp(mac, in + HANDLE_HDR_LEN + klen,
+		    HANDLE_MAC_LEN) != 0)
+			return -1;
+		handle_remember(key, in, len);
+	}
 	h->export_id = get_u32(in + 2);
 	h->type = (int32_t)get_u32(in + 6);
 	h->len = (uint8_t)klen;
