@@ -65,12 +65,27 @@ read_xfer(uint32_t want)
 	return B.rtmax > 0 && B.rtmax < want ? B.rtmax : want;
 }
 
+/*
+ * The measured phase starts: operations still in flight from the
+ * warm-up count as measured ones that complete in it (a long operation,
+ * a listing of 100,000 entries at depth 16, may outlast a short -T).
+ */
 static void
 begin_measure(struct run *r, uint64_t t)
 {
 	r->phase = PH_MEASURE;
 	r->t_measure = t;
 	r->t_last = t;
+	for (unsigned i = 0; i < B.nconns; i++)
+		for (unsigned j = 0; j < r->depth; j++) {
+			struct slot *s = &B.conns[i].slots[j];
+
+			if (s->state == SLOT_BUSY && !s->measured &&
+			    r->issued < r->p.ops) {
+				s->measured = true;
+				r->issued++;
+			}
+		}
 }
 
 /* Count an error of the run (the first one is kept for the report). */
