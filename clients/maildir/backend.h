@@ -94,6 +94,10 @@ struct md_ops {
 	int	(*readdir)(struct maildir_store *s, const struct md_cred *c,
 		    const char *dir, md_dirent_cb cb, void *arg,
 		    struct md_err *e);
+	/* The same, names only (attr always NULL): cheaper over NFS. */
+	int	(*names)(struct maildir_store *s, const struct md_cred *c,
+		    const char *dir, md_dirent_cb cb, void *arg,
+		    struct md_err *e);
 };
 
 struct maildir_store {

@@ -1,6 +1,6 @@
 /*
  * list.c - listing a Maildir: the messages of new/ and cur/ with their
- * sizes (from ,S= or, failing that, the attributes) and flags, oldest
+ * sizes (from ,S= or, failing that, a stat of each) and flags, oldest
  * first; and finding a message again by its unique part after another
  * session moved or flagged it.
  */
@@ -137,10 +137,11 @@ maildir_list(struct maildir *md, struct maildir_list *list, size_t max)
 	c.list = list;
 	c.max = max == 0 || max > MAILDIR_LIST_MAX ? MAILDIR_LIST_MAX : max;
 	c.sub = MAILDIR_NEW;
-	r = s->ops->readdir(s, &md->cred, md->new, on_entry, &c, &md->err);
+	/* Names only: sizes are in them (,S=), stat_sizes asks for the rest. */
+	r = s->ops->names(s, &md->cred, md->new, on_entry, &c, &md->err);
 	if (r == MAILDIR_OK) {
 		c.sub = MAILDIR_CUR;
-		r = s->ops->readdir(s, &md->cred, md->cur, on_entry, &c,
+		r = s->ops->names(s, &md->cred, md->cur, on_entry, &c,
 		    &md->err);
 	}
 	if (r == MAILDIR_OK)
@@ -211,7 +212,7 @@ md_find(struct maildir *md, const char *name, enum maildir_sub *sub,
 		f.foundlen = foundlen;
 		e.status = MAILDIR_OK;
 		e.msg[0] = '\0';
-		r = md->store->ops->readdir(md->store, &md->cred,
+		r = md->store->ops->names(md->store, &md->cred,
 		    md_subdir(md, order[i]), on_find, &f, &e);
 		if (f.hit) {
 			*sub = order[i];

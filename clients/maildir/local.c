@@ -420,6 +420,7 @@ static const struct md_ops local_ops = {
 	.remove = local_remove,
 	.syncdir = local_syncdir,
 	.readdir = local_readdir,
+	.names = local_readdir,		/* it never has attributes */
 };
 
 struct maildir_store *

@@ -412,9 +412,11 @@ on_dirent(const char *name, uint64_t fileid, const struct nfsc_attr *na,
 	return da->cb(name, &a, da->arg);
 }
 
+/* READDIRPLUS (attrs) or READDIR (names only) of dir, through cb. */
 static int
-nfs_readdir(struct maildir_store *s, const struct md_cred *c,
-    const char *dir, md_dirent_cb cb, void *arg, struct md_err *e)
+list_dir(struct maildir_store *s, const struct md_cred *c,
+    const char *dir, bool attrs, md_dirent_cb cb, void *arg,
+    struct md_err *e)
 {
 	struct dirent_arg da = { cb, arg };
 	struct nfsc_cred nfc;
@@ -424,13 +426,28 @@ nfs_readdir(struct maildir_store *s, const struct md_cred *c,
 	to_nfsc(c, &nfc);
 	if ((r = dir_fh(s, &nfc, dir, &dfh, e)) != MAILDIR_OK)
 		return r;
-	st = nfsc_readdir(nc_of(s), &nfc, &dfh, on_dirent, &da);
+	st = attrs ? nfsc_readdir(nc_of(s), &nfc, &dfh, on_dirent, &da) :
+	    nfsc_readdir_names(nc_of(s), &nfc, &dfh, on_dirent, &da);
 	if (st == NFS3_OK)
 		return MAILDIR_OK;
 	/* A callback's own non-zero value comes back as it was. */
 	if (e->status != MAILDIR_OK)
 		return e->status;
 	return nfs_err(s, st, e);
+}
+
+static int
+nfs_readdir(struct maildir_store *s, const struct md_cred *c,
+    const char *dir, md_dirent_cb cb, void *arg, struct md_err *e)
+{
+	return list_dir(s, c, dir, true, cb, arg, e);
+}
+
+static int
+nfs_names(struct maildir_store *s, const struct md_cred *c,
+    const char *dir, md_dirent_cb cb, void *arg, struct md_err *e)
+{
+	return list_dir(s, c, dir, false, cb, arg, e);
 }
 
 static const struct md_ops nfs_ops = {
@@ -450,6 +467,7 @@ static const struct md_ops nfs_ops = {
 	.remove = nfs_remove,
 	.syncdir = nfs_syncdir,
 	.readdir = nfs_readdir,
+	.names = nfs_names,
 };
 
 struct maildir_store *

@@ -152,6 +152,9 @@ typedef int (*nfsc_dirent_cb)(const char *name, uint64_t fileid,
 /* Every entry but "." and ".." (READDIRPLUS); stops when cb != 0. */
 int	nfsc_readdir(struct nfsc *nc, const struct nfsc_cred *cred,
 	    const struct nfsc_fh *dir, nfsc_dirent_cb cb, void *arg);
+/* The same with READDIR: names and fileids only (attr, fh NULL). */
+int	nfsc_readdir_names(struct nfsc *nc, const struct nfsc_cred *cred,
+	    const struct nfsc_fh *dir, nfsc_dirent_cb cb, void *arg);
 
 int	nfsc_rename(struct nfsc *nc, const struct nfsc_cred *cred,
 	    const struct nfsc_fh *fromdir, const char *from,

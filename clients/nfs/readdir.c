@@ -2,7 +2,8 @@
  * readdir.c - listing a directory with READDIRPLUS, page by page
  * (cookie and cookie verifier), giving each entry but "." and ".." to
  * the caller's callback with its attributes and handle when the server
- * sent them.  A callback's non-zero return stops the listing and is
+ * sent them; or with READDIR, names only, which costs the server no
+ * lookup of each entry (a Maildir's names carry what a listing needs).  A callback's non-zero return stops the listing and is
  * returned as is (nc->err is then not set).  The callback may call
  * back into the same client (its mutex is recursive).
  */
@@ -102,6 +103,77 @@ nfsc_readdir(struct nfsc *nc, const struct nfsc_cred *cred,
 out:
 	if (st != NFS3_OK)
 		nfsc_fail(nc, "READDIRPLUS", dir, NULL, st);
+	nfsc_unlock(nc);
+	return st;
+}
+
+/* Hand one READDIR page's names to cb; *last is the last cookie seen. */
+static int
+give_names(entry3 *e, nfsc_dirent_cb cb, void *arg, cookie3 *last,
+    bool *any)
+{
+	int rc;
+
+	for (; e != NULL; e = e->nextentry) {
+		*last = e->cookie;
+		*any = true;
+		if (e->name == NULL || dot_or_dotdot(e->name))
+			continue;
+		if ((rc = cb(e->name, e->fileid, NULL, NULL, arg)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+nfsc_readdir_names(struct nfsc *nc, const struct nfsc_cred *cred,
+    const struct nfsc_fh *dir, nfsc_dirent_cb cb, void *arg)
+{
+	READDIR3args a;
+	READDIR3res r;
+	READDIR3resok *ok;
+	bool eof = false, any;
+	int st, rc;
+
+	nfsc_lock(nc);
+	memset(&a, 0, sizeof(a));
+	if ((st = nfsc_check_cred(cred)) != NFS3_OK ||
+	    (st = nfsc_check_fh(dir)) != NFS3_OK)
+		goto out;
+	if (cb == NULL) {
+		st = NFS3ERR_INVAL;
+		goto out;
+	}
+	nfsc_fh3(&a.dir, dir);
+	a.count = nc->rtmax < MAXCOUNT ? nc->rtmax : MAXCOUNT;
+	while (!eof) {
+		memset(&r, 0, sizeof(r));
+		st = nfsc_call(nc, cred, NFSPROC3_READDIR,
+		    (xdrproc_t)xdr_READDIR3args, &a,
+		    (xdrproc_t)xdr_READDIR3res, &r);
+		if (st != NFS3_OK) {
+			xdr_free((xdrproc_t)xdr_READDIR3res, (char *)&r);
+			goto out;
+		}
+		ok = &r.READDIR3res_u.resok;
+		any = false;
+		rc = give_names(ok->reply.entries, cb, arg, &a.cookie, &any);
+		eof = ok->reply.eof;
+		memcpy(a.cookieverf, ok->cookieverf, NFS3_COOKIEVERFSIZE);
+		xdr_free((xdrproc_t)xdr_READDIR3res, (char *)&r);
+		if (rc != 0) {
+			nfsc_unlock(nc);
+			return rc;
+		}
+		if (!any && !eof) {
+			/* no progress: the server would have us loop */
+			st = NFS3ERR_IO;
+			goto out;
+		}
+	}
+out:
+	if (st != NFS3_OK)
+		nfsc_fail(nc, "READDIR", dir, NULL, st);
 	nfsc_unlock(nc);
 	return st;
 }

@@ -10,7 +10,8 @@ test_frontend_reuse.py - what makes mxd and pop3d fast, kept honest:
     ended), and pop3d's STAT, LIST and RETR agree with W;
   - pop3d takes a size from ,W= without reading the message: a message
     whose ,W= was planted wrong is listed with that size (as Dovecot
-    does), and one with no ,W= is read and counted;
+    does), and one with no ,W= is read and counted; a listing is
+    READDIR (names), never READDIRPLUS (a lookup of every entry);
   - stopping mxd and pop3d unmounts their idle stores (UMNT: nfsd's
     mount list is empty again).
 """
@@ -155,8 +156,17 @@ for num in range(1, count + 1):
 check_eq(mismatch, [], "RETR says and sends each message's LIST size")
 p.quit()
 
+def calls(proc):
+    """nfsd's count of calls of an NFS procedure so far (nfsd -S)."""
+    out = subprocess.run([itest.NFSD, "-s", nfsd.statedir, "-S"],
+                         capture_output=True, text=True, timeout=10).stdout
+    m = re.search(r"^nfs\s+v3 %s\s+(\d+) calls" % proc, out, re.M)
+    return int(m.group(1)) if m else 0
+
+
 log("== %d POP3 sessions" % POP3_SESSIONS)
 before = mounts()
+plus0, plain0 = calls("READDIRPLUS"), calls("READDIR")
 for i in range(POP3_SESSIONS):
     p = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
     p.user("tevie")
@@ -166,6 +176,11 @@ for i in range(POP3_SESSIONS):
 made = mounts() - before
 check(made <= 1, "%d POP3 sessions reused pop3d's mounted store"
       % POP3_SESSIONS, "0..1 MNT", made)
+check_eq(calls("READDIRPLUS") - plus0, 0, "listing a mailbox asks for no "
+         "attributes (no READDIRPLUS: the names carry the sizes)")
+plain = calls("READDIR") - plain0
+check(plain >= 2 * POP3_SESSIONS, "each session lists new/ and cur/ with "
+      "READDIR", ">= %d" % (2 * POP3_SESSIONS), plain)
 
 log("== stopping unmounts the idle stores")
 rmtab = os.path.join(nfsd.statedir, "rmtab")
