@@ -2,14 +2,16 @@
  * mailbox.c - the TRANSACTION and UPDATE states of a session: opening
  * the user's Maildir after login (lock, list, new/ moved to cur/), the
  * message commands (STAT, LIST, RETR, TOP, DELE, RSET, NOOP, UIDL),
- * and the deletions after QUIT.
+ * and the deletions and seen flags after QUIT.
  *
  * Sizes are RFC 1939 sizes, the message as sent with CRLF line endings
  * (a stored bare LF counts two): the ,W=<size> in the name when the
  * delivering agent wrote one (mxd and Dovecot do), otherwise only
  * reading the message can tell, so it is read once for it, when a
- * command first needs its size.  RETR marks a message seen (S).  Deletions happen only
- * after QUIT; a session ending any other way removes nothing.
+ * command first needs its size.  Deletions happen only after QUIT, and
+ * so do the seen flags (S) of the messages RETR sent and that were not
+ * deleted (no rename for mail about to go); a session ending any other
+ * way changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,11 +314,8 @@ do_send(struct pop3_session *s, const char *arg, long long lines)
 		return;
 	}
 	(void)session_write(s, tail, pop3_enc_finish(&c.enc, true, tail));
-	if (lines < 0 && !(s->msgs[i].m->flags & MAILDIR_F_SEEN) &&
-	    maildir_set_flags(s->md, s->msgs[i].m,
-	    s->msgs[i].m->flags | MAILDIR_F_SEEN) != MAILDIR_OK)
-		session_log(s, LOG_LVL_WARN, "%s: marking %s seen: %s",
-		    s->user, s->msgs[i].m->name, maildir_error(s->md));
+	if (lines < 0)
+		s->msgs[i].seen = true;
 }
 
 static void
@@ -386,14 +385,28 @@ mailbox_command(struct pop3_session *s, const struct pop3_cmd *cmd)
 	}
 }
 
+/* A message retrieved and kept gets its seen flag (S) now. */
+static void
+mark_seen(struct pop3_session *s, struct pop3_msg *pm)
+{
+	if (!pm->seen || (pm->m->flags & MAILDIR_F_SEEN))
+		return;
+	if (maildir_set_flags(s->md, pm->m, pm->m->flags | MAILDIR_F_SEEN) !=
+	    MAILDIR_OK)
+		session_log(s, LOG_LVL_WARN, "%s: marking %s seen: %s",
+		    s->user, pm->m->name, maildir_error(s->md));
+}
+
 void
 mailbox_update(struct pop3_session *s)
 {
 	size_t i, deleted = 0, failed = 0;
 
 	for (i = 0; i < s->nmsgs; i++) {
-		if (!s->msgs[i].deleted)
+		if (!s->msgs[i].deleted) {
+			mark_seen(s, &s->msgs[i]);
 			continue;
+		}
 		if (maildir_delete(s->md, s->msgs[i].m) == MAILDIR_OK)
 			deleted++;
 		else {

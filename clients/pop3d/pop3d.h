@@ -55,6 +55,7 @@ struct pop3_msg {
 	uint64_t		 size;		/* CRLF size; valid if sized */
 	bool			 sized;
 	bool			 deleted;
+	bool			 seen;		/* RETR'd: flag S at QUIT */
 };
 
 enum pop3_state {

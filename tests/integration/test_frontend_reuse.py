@@ -12,6 +12,8 @@ test_frontend_reuse.py - what makes mxd and pop3d fast, kept honest:
     whose ,W= was planted wrong is listed with that size (as Dovecot
     does), and one with no ,W= is read and counted; a listing is
     READDIR (names), never READDIRPLUS (a lookup of every entry);
+  - RETR marks a message seen (:2,S) at QUIT, with the deletions, so
+    mail retrieved and deleted in one session costs no RENAME for it;
   - stopping mxd and pop3d unmounts their idle stores (UMNT: nfsd's
     mount list is empty again).
 """
@@ -21,7 +23,9 @@ import poplib
 import re
 import signal
 import smtplib
+import socket
 import subprocess
+import time
 
 import itest
 from itest import check, check_eq, log
@@ -181,6 +185,47 @@ check_eq(calls("READDIRPLUS") - plus0, 0, "listing a mailbox asks for no "
 plain = calls("READDIR") - plain0
 check(plain >= 2 * POP3_SESSIONS, "each session lists new/ and cur/ with "
       "READDIR", ">= %d" % (2 * POP3_SESSIONS), plain)
+
+log("== seen flags and deletions at QUIT, no renames for deleted mail")
+for i in range(5):
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as sm:
+        sm.sendmail("a@example.org", ["tevie@cluster.example"],
+                    "Subject: flags %d\r\n\r\nbody\r\n" % i)
+p = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+p.user("tevie")
+p.pass_(PASSWORD)
+n = p.stat()[0]
+renames0 = calls("RENAME")
+for num in range(1, n + 1):
+    p.retr(num)
+    p.dele(num)
+p.quit()
+check_eq(calls("RENAME") - renames0, 0, "RETR and DELE of every message, "
+         "then QUIT: no RENAME (seen flags of deleted mail are not set)")
+check_eq(names("new") + names("cur"), [], "and the mailbox is empty")
+for i in range(2):
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as sm:
+        sm.sendmail("a@example.org", ["tevie@cluster.example"],
+                    "Subject: keep %d\r\n\r\nbody\r\n" % i)
+p = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+p.user("tevie")
+p.pass_(PASSWORD)
+p.retr(1)
+check_eq([n for n in names("cur") if n.endswith(":2,S")], [],
+         "RETR alone flags nothing before QUIT")
+p.quit()
+check_eq(len([n for n in names("cur") if n.endswith(":2,S")]), 1,
+         "after QUIT the retrieved message is flagged seen (:2,S)")
+p = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+p.user("tevie")
+p.pass_(PASSWORD)
+p.retr(2)
+p.sock.shutdown(socket.SHUT_RDWR)
+p.close()
+time.sleep(1)
+check_eq(len([n for n in names("cur") if n.endswith(":2,S")]), 1,
+         "a session that ends without QUIT flags nothing (as it deletes "
+         "nothing)")
 
 log("== stopping unmounts the idle stores")
 rmtab = os.path.join(nfsd.statedir, "rmtab")
