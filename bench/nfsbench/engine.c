@@ -399,6 +399,12 @@ run_job(const struct job *job, const struct run_params *p, struct run *r)
 			else if (t - t_stop > DRAIN_TIMEOUT_NS)
 				drop_busy_conns(r);
 		}
+		if (B.share != NULL) {
+			B.share->done = r->done;
+			B.share->errors = r->errors;
+			B.share->t_measure = r->t_measure;
+			B.share->measuring = r->phase != PH_WARMUP;
+		}
 		if (p->progress && t >= next_progress) {
 			progress_show(r, job->name, t, false);
 			next_progress = t + PROGRESS_NS;

@@ -77,6 +77,9 @@ usage(FILE *f, int status)
 "  -w, --workload LIST    workloads to run, in order (default null)\n"
 "  -c, --conns N          TCP connections (default 1)\n"
 "  -d, --depth D          requests in flight per connection (default 1)\n"
+"  -j, --jobs N           worker processes sharing the connections, each\n"
+"                         with its own poll loop (default 1: one loop\n"
+"                         drives them all); for when one core cannot\n""                         drive the load\n"
 "  -n, --ops N            operations per workload after warm-up\n"
 "                         (default 100000)\n"
 "  -T, --time SECS        time cap per workload (default 30)\n"
@@ -244,6 +247,7 @@ static const struct option longopts[] = {
 	{ "workload",	required_argument, NULL, 'w' },
 	{ "conns",	required_argument, NULL, 'c' },
 	{ "depth",	required_argument, NULL, 'd' },
+	{ "jobs",	required_argument, NULL, 'j' },
 	{ "ops",	required_argument, NULL, 'n' },
 	{ "time",	required_argument, NULL, 'T' },
 	{ "warmup",	required_argument, NULL, 'W' },
@@ -272,6 +276,7 @@ set_defaults(struct nb_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->conns = 1;
 	o->depth = 1;
+	o->jobs = 1;
 	o->ops = 100000;
 	o->time_cap = 30;
 	o->warmup = 1;
@@ -292,7 +297,7 @@ parse_args(int argc, char **argv, const struct workload **wl)
 	int ch;
 
 	set_defaults(o);
-	while ((ch = getopt_long(argc, argv, "w:c:d:n:T:W:p:m:u:g:qh",
+	while ((ch = getopt_long(argc, argv, "w:c:d:j:n:T:W:p:m:u:g:qh",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'w': list = optarg; break;
@@ -300,6 +305,8 @@ parse_args(int argc, char **argv, const struct workload **wl)
 		    NB_MAX_CONNS, false); break;
 		case 'd': o->depth = (unsigned)parse_u64(optarg, "--depth", 1,
 		    NB_MAX_DEPTH, false); break;
+		case 'j': o->jobs = (unsigned)parse_u64(optarg, "--jobs", 1,
+		    NB_MAX_JOBS, false); break;
 		case 'n': o->ops = parse_u64(optarg, "--ops", 1, MAX_OPS,
 		    false); break;
 		case 'T': o->time_cap = parse_secs(optarg, "--time", 0.001);
@@ -350,6 +357,9 @@ parse_args(int argc, char **argv, const struct workload **wl)
 	}
 	if (optind != argc - 1)
 		usage(stderr, 2);
+	if (o->jobs > o->conns)
+		die("--jobs %u: more worker processes than connections (%u)",
+		    o->jobs, o->conns);
 	o->target = argv[optind];
 	parse_target(o->target);
 	if ((o->nfsport == 0) != (o->mountport == 0))
@@ -389,7 +399,10 @@ run_workload(const struct workload *w, struct bench_result *res,
 	lat_init(lat);
 	p.lat = lat;
 	p.warmup_ops = B.warmup_ops;
-	rc = run_job(w->job, &p, &r);
+	if (B.o.jobs > 1)
+		rc = run_workers(w, &p, &r);
+	else
+		rc = run_job(w->job, &p, &r);
 	memset(res, 0, sizeof(*res));
 	res->tool = TOOL;
 	res->target = B.o.target;

@@ -22,6 +22,7 @@
 
 #define NB_MAX_CONNS	256
 #define NB_MAX_DEPTH	256
+#define NB_MAX_JOBS	64		/* -j worker processes */
 #define NB_FH_MAX	64		/* NFS3_FHSIZE */
 #define NB_NAME_MAX	128		/* names nfsbench makes */
 #define NB_PATH_MAX	1024
@@ -44,6 +45,7 @@ struct nb_opts {
 	char		 export[NB_PATH_MAX];
 	unsigned	 conns;
 	unsigned	 depth;
+	unsigned	 jobs;		/* worker processes */
 	uint64_t	 ops;
 	double		 time_cap;
 	double		 warmup;
@@ -162,6 +164,14 @@ struct run {
 	const char	*first_error;
 };
 
+/* A worker process's counts, shared with the parent (progress). */
+struct wshare {
+	uint64_t	 done;
+	uint64_t	 errors;
+	uint64_t	 t_measure;
+	int		 measuring;
+};
+
 /* ------------------------------------------------------------ globals */
 
 struct bench {
@@ -178,6 +188,9 @@ struct bench {
 	uint64_t	 rng;
 	bool		 tty;
 	uint64_t	 warmup_ops;	/* set by a workload's prepare */
+	unsigned	 job_id;	/* this worker process (-j), from 0 */
+	unsigned	 conn_base;	/* its first connection's number */
+	volatile struct wshare *share;	/* its counts for the parent */
 	char		 err[512];	/* the last setup error */
 };
 
@@ -284,8 +297,13 @@ struct workload {
 	int		(*prepare)(void);	/* untimed; 0 or -1 */
 	const struct job *job;
 	void		(*cleanup)(void);
+	int		(*worker_init)(void);	/* -j: in each worker */
 	bool		 no_fs;		/* needs no export (null) */
 };
+
+/* workers.c */
+int	 run_workers(const struct workload *, const struct run_params *,
+	    struct run *);
 
 extern const struct workload wl_null, wl_getattr, wl_lookup, wl_read,
 	wl_write, wl_seqwrite, wl_seqread, wl_deliver, wl_pop, wl_listing,

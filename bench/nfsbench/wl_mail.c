@@ -187,6 +187,13 @@ static bool	 pop_list(struct slot *);
 static bool	 pop_read(struct slot *);
 
 /* A mailbox nobody is in that may have mail; -1 if none now. */
+/* -j: each worker process has its own mailboxes (i % jobs). */
+static bool
+box_mine(unsigned i)
+{
+	return i % B.o.jobs == B.job_id;
+}
+
 static int
 box_take(void)
 {
@@ -194,7 +201,7 @@ box_take(void)
 		unsigned i = (MB.rr + k) % MB.n;
 		struct mailbox *b = &MB.boxes[i];
 
-		if (!b->busy && !b->empty) {
+		if (box_mine(i) && !b->busy && !b->empty) {
 			b->busy = true;
 			MB.rr = i + 1;
 			return (int)i;
@@ -207,7 +214,7 @@ static bool
 boxes_all_empty(void)
 {
 	for (unsigned i = 0; i < MB.n; i++)
-		if (!MB.boxes[i].empty)
+		if (box_mine(i) && !MB.boxes[i].empty)
 			return false;
 	return true;
 }
@@ -441,6 +448,11 @@ prepare_pop(void)
 {
 	uint64_t slots = (uint64_t)B.o.conns * B.o.depth, warm = 0, pool;
 
+	if (B.o.mailboxes < B.o.jobs) {
+		seterr("pop: fewer --mailboxes (%u) than --jobs (%u)",
+		    B.o.mailboxes, B.o.jobs);
+		return -1;
+	}
 	if (maildirs_open() != 0)
 		return -1;
 	for (unsigned i = 0; i < MB.n; i++) {

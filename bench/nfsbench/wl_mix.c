@@ -133,11 +133,29 @@ cleanup_mix(void)
 		free(name);
 }
 
+/* The spare names REMOVE may take (-j: this worker's share of them). */
+static int
+push_spares(void)
+{
+	char name[NB_NAME_MAX];
+
+	cleanup_mix();
+	for (unsigned i = 0; i < MIX_SPARES; i++) {
+		if (i % B.o.jobs != B.job_id)
+			continue;
+		snprintf(name, sizeof(name), "s%u", i);
+		if (!ring_push(name)) {
+			seterr("out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 prepare_mix(void)
 {
 	struct run_params p = { .ops = MIX_FILES, .cap = 1e9, .setup = true };
-	char name[NB_NAME_MAX];
 	struct run r;
 
 	cleanup_mix();
@@ -155,13 +173,8 @@ prepare_mix(void)
 		    r.first_error ? r.first_error : "?");
 		return -1;
 	}
-	for (unsigned i = 0; i < MIX_SPARES; i++) {
-		snprintf(name, sizeof(name), "s%u", i);
-		if (!ring_push(name)) {
-			seterr("out of memory");
-			return -1;
-		}
-	}
+	if (push_spares() != 0)
+		return -1;
 	return create_names(&mix.dir, "s", MIX_SPARES);
 }
 
@@ -347,4 +360,5 @@ const struct workload wl_mix = {
 	.prepare = prepare_mix,
 	.job = &job_mix,
 	.cleanup = cleanup_mix,
+	.worker_init = push_spares,
 };

@@ -27,7 +27,7 @@ prepare_seqwrite(void)
 		struct conn *c = &B.conns[i];
 		int rc;
 
-		snprintf(name, sizeof(name), "seq.%u", i);
+		snprintf(name, sizeof(name), "seq.%u", B.conn_base + i);
 		rc = sync_lookup(&B.work, name, &c->seq_fh);
 		if (rc == NFS3ERR_NOENT)
 			rc = sync_create(&B.work, name, UNCHECKED, &c->seq_fh);
@@ -142,6 +142,7 @@ const struct workload wl_seqwrite = {
 	    "connection, COMMIT after each pass and at the end",
 	.prepare = prepare_seqwrite,
 	.job = &job_seqwrite,
+	.worker_init = prepare_seqwrite,	/* its own connections' files */
 };
 
 /* ------------------------------------------------------------ seqread */
@@ -189,10 +190,21 @@ start_seqread(struct slot *s)
 	return START_SENT;
 }
 
+/* -j: each worker starts at its own part of the file. */
+static int
+worker_seqread(void)
+{
+	uint64_t part = B.o.seq_size / B.o.jobs, xfer = read_xfer(NB_SEQ_XFER);
+
+	seqread_off = B.job_id * (part / xfer * xfer);
+	return 0;
+}
+
 static const struct job job_seqread = { "seqread", start_seqread, NULL };
 const struct workload wl_seqread = {
 	.name = "seqread",
 	.help = "1 MiB READs in order over a --seq-size file",
 	.prepare = prepare_seqread,
 	.job = &job_seqread,
+	.worker_init = worker_seqread,
 };

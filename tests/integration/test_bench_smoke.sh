@@ -8,8 +8,9 @@
 #    seqread, deliver, pop, listing, mix) completes exactly the -n
 #    operations asked with no error, at 1 connection x 1 in flight and
 #    at 2 x 4, with the ports given (no portmapper) and, at 1 x 1, found
-#    through rpcbind; listing's count of entries is checked by nfsbench
-#    itself (a wrong count is an error);
+#    through rpcbind, and with -j 2 (two worker processes sharing the
+#    connections and the operations); listing's count of entries is
+#    checked by nfsbench itself (a wrong count is an error);
 #  - --json prints one object per workload, each with errors 0;
 #  - the work directory is removed at the end, and with --keep it stays
 #    with what the workloads left: deliver puts exactly -n messages into
@@ -40,12 +41,13 @@ SMALL=(-q -W 0 --entries 200 --seq-size 3M --file-size 1M --mailboxes 4
     --msg-size 5000)
 WORKLOADS=(null getattr lookup read write seqwrite seqread deliver pop
     listing mix)
+CHECKED=("${WORKLOADS[@]}")
 
-# check_results OUTPUT OPS CONNS DEPTH WHAT: a RESULT line per workload,
-# each with exactly OPS operations and no error.
+# check_results OUTPUT OPS CONNS DEPTH WHAT: a RESULT line per workload
+# in CHECKED, each with exactly OPS operations and no error.
 check_results() {
 	local out=$1 ops=$2 c=$3 d=$4 what=$5 w line
-	for w in "${WORKLOADS[@]}"; do
+	for w in "${CHECKED[@]}"; do
 		line=$(printf '%s\n' "$out" |
 		    grep -E "^RESULT tool=nfsbench target=$TARGET workload=$w " ||
 		    true)
@@ -72,6 +74,16 @@ expect_eq "$rc" 0 "nfsbench 2x4 exits 0"
 [ "$IT_LAST_OK" = 1 ] || printf '%s\n' "$out" | show
 check_results "$out" 64 2 4 "2x4"
 expect_no_sanitizer "$out" "no sanitizer report (2x4)"
+
+say "== -j 2: workers share out connections and state (at ${SECONDS}s)"
+# (the workloads whose state the workers share out)
+CHECKED=(null seqwrite seqread deliver pop mix)
+run_capture out rc timeout 60 "$NB" "${SMALL[@]}" "${PORTS[@]}" \
+    -w "$(IFS=,; echo "${CHECKED[*]}")" -n 41 -c 4 -d 2 -j 2 "$TARGET"
+expect_eq "$rc" 0 "nfsbench -j 2 exits 0"
+[ "$IT_LAST_OK" = 1 ] || printf '%s\n' "$out" | show
+check_results "$out" 41 4 2 "-j 2"
+expect_no_sanitizer "$out" "no sanitizer report (-j 2)"
 
 say "== --json (at ${SECONDS}s)"
 run_capture out rc timeout 30 "$NB" "${SMALL[@]}" "${PORTS[@]}" --json \
