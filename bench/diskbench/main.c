@@ -27,7 +27,8 @@
 #define DEF_MSG_SIZE	4096u
 #define MAX_SECS	86400.0
 #define MAX_FILE_SIZE	(1ull << 40)
-#define FDS_SPARE	1024		/* fds beyond the mailboxes' */
+#define FDS_OTHERS	1040		/* mix's 1,000 files, fixtures, stdio */
+#define FDS_SPARE	1024
 #define FDS_PER_BOX	4
 #define HELP_WIDTH	78
 #define HELP_INDENT	14
@@ -356,24 +357,26 @@ pick_workloads(const char *list, const struct workload **out, size_t *n)
 	return 0;
 }
 
-/* Room for the mailboxes' directory descriptors. */
+/* Room for the mailboxes' directories, mix's files, one per thread. */
 static int
 raise_fd_limit(void)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)D.o.mailboxes * FDS_PER_BOX + FDS_SPARE;
+	rlim_t least = (rlim_t)D.o.mailboxes * FDS_PER_BOX + FDS_OTHERS +
+	    (rlim_t)D.o.conns * D.o.depth;
+	rlim_t want = least + FDS_SPARE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return -1;
-	if (rl.rlim_cur < need) {
-		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			return -1;
 	}
-	if (rl.rlim_cur < need) {
-		fprintf(stderr, "diskbench: --mailboxes %u needs %llu open "
-		    "files, the limit is %llu\n", D.o.mailboxes,
-		    (unsigned long long)need,
+	if (rl.rlim_cur < least) {
+		fprintf(stderr, "diskbench: --mailboxes %u and %u threads need "
+		    "%llu open files, the limit is %llu\n", D.o.mailboxes,
+		    D.o.conns * D.o.depth, (unsigned long long)least,
 		    (unsigned long long)rl.rlim_cur);
 		return -1;
 	}

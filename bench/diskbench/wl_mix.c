@@ -4,8 +4,9 @@
  * descriptors behind its handles): GETATTR 26% fstat, LOOKUP 24%
  * fstatat, READ 18% pread 4 KiB, ACCESS 11% faccessat, WRITE 10% pwrite
  * 4 KiB (no fsync: UNSTABLE), SETATTR 4% fchmod or futimens + fsync,
- * CREATE 2% and REMOVE 2% (the directory fsynced), READDIRPLUS 2% (one
- * 32 KiB getdents64 + fstatat of those entries), FSSTAT 1% fstatvfs.
+ * CREATE 2% and REMOVE 2% (the directory fsynced), READDIRPLUS 2% (the
+ * first MIX_RDP_ENTRIES entries, as many as one 32 KiB reply with
+ * attributes and handles holds, each fstatat'ed), FSSTAT 1% fstatvfs.
  * REMOVE takes a file this thread created; with none, it creates one.
  */
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #define MIX_FILES	1000
 #define MIX_FILE_SIZE	(64 * 1024)
 #define MIX_RING	256		/* names a thread created, to remove */
+#define MIX_RDP_ENTRIES	200		/* what a 32 KiB READDIRPLUS reply holds */
 
 struct mix_state {
 	uint64_t	 made[MIX_RING];
@@ -211,6 +213,7 @@ mix_readdirplus(struct worker *w)
 	struct dirent64 *de;
 	struct stat st;
 	ssize_t n;
+	unsigned seen = 0;
 	int fd, rc = 0;
 
 	if ((fd = openat(mix_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
@@ -218,8 +221,10 @@ mix_readdirplus(struct worker *w)
 		return -1;
 	if ((n = getdents64(fd, w->buf, DB_DIRBUF)) == -1)
 		rc = -1;
-	for (ssize_t off = 0; rc == 0 && off < n; off += de->d_reclen) {
+	for (ssize_t off = 0; rc == 0 && off < n && seen < MIX_RDP_ENTRIES;
+	    off += de->d_reclen) {
 		de = (struct dirent64 *)(void *)(w->buf + off);
+		seen++;
 		if (de->d_name[0] != '.' && fstatat(fd, de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1 && errno != ENOENT)
 			rc = -1;
@@ -271,5 +276,5 @@ op_mix(struct worker *w, uint64_t seq, uint64_t *bytes)
 const struct workload wl_mix = { "mix", "SPEC SFS2008's op mix on 1,000 files "
     "of 64 KiB: fstat 26%, fstatat 24%, pread 18%, faccessat 11%, pwrite "
     "10%, fchmod/futimens+fsync 4%, create/unlink+fsync dir 2%+2%, "
-    "getdents64+fstatat 2%, fstatvfs 1%", prepare_mix, op_mix, NULL,
+    "getdents64+fstatat of 200 entries 2%, fstatvfs 1%", prepare_mix, op_mix, NULL,
     cleanup_mix, false };
