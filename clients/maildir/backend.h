@@ -79,6 +79,14 @@ struct md_ops {
 		    size_t len, struct md_err *e);
 	int	(*sync)(struct maildir_store *s, const struct md_cred *c,
 		    struct md_file *f, struct md_err *e);
+	/*
+	 * Write all of buf at off with no durability asked for (NFS:
+	 * UNSTABLE, no COMMIT; local: no fsync), for files whose content
+	 * a crash may lose (pop3d's lock: only its existence counts).
+	 */
+	int	(*write_volatile)(struct maildir_store *s,
+		    const struct md_cred *c, struct md_file *f, uint64_t off,
+		    const void *buf, size_t len, struct md_err *e);
 	int	(*read)(struct maildir_store *s, const struct md_cred *c,
 		    struct md_file *f, uint64_t off, void *buf, size_t len,
 		    size_t *n, struct md_err *e);

@@ -414,6 +414,7 @@ static const struct md_ops local_ops = {
 	.open = local_open,
 	.write = local_write,
 	.sync = local_sync,
+	.write_volatile = local_write,	/* durable only after sync */
 	.read = local_read,
 	.fclose = local_fclose,
 	.rename = local_rename,

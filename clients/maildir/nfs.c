@@ -313,6 +313,23 @@ nfs_write(struct maildir_store *s, const struct md_cred *c,
 }
 
 static int
+nfs_write_volatile(struct maildir_store *s, const struct md_cred *c,
+    struct md_file *f, uint64_t off, const void *buf, size_t len,
+    struct md_err *e)
+{
+	struct nfsc_cred nfc;
+	enum nfsc_stable committed;
+	uint8_t verf[8];
+	int st;
+
+	to_nfsc(c, &nfc);
+	if ((st = nfsc_write(nc_of(s), &nfc, file_fh(f), off, buf, len,
+	    NFSC_UNSTABLE, &committed, verf)) != NFS3_OK)
+		return nfs_err(s, st, e);
+	return MAILDIR_OK;
+}
+
+static int
 nfs_sync(struct maildir_store *s, const struct md_cred *c,
     struct md_file *f, struct md_err *e)
 {
@@ -461,6 +478,7 @@ static const struct md_ops nfs_ops = {
 	.open = nfs_open,
 	.write = nfs_write,
 	.sync = nfs_sync,
+	.write_volatile = nfs_write_volatile,
 	.read = nfs_read,
 	.fclose = nfs_fclose,
 	.rename = nfs_rename,

@@ -4,7 +4,9 @@
  * user's Maildir directory, made with an exclusive create (GUARDED
  * CREATE over NFS, which the fileserver performs atomically; O_EXCL on
  * a local store).  Whoever creates it holds the lock; it is removed on
- * logout.
+ * logout.  What it says (who holds it, for an admin) is written without
+ * asking for durability: a crash may leave it empty, which changes
+ * nothing, and a login costs the fileserver no fsync.
  *
  * A pop3d that dies leaves the file behind.  A holder replaces it (a
  * new file renamed over it) at most every POP3_LOCK_REFRESH seconds
@@ -44,10 +46,10 @@ lock_write(struct maildir *md, struct pop3_lock *l, struct md_file *f)
 	struct md_err e;
 	int r;
 
+	/* Only the file's existence (and mtime) is the lock: no fsync. */
 	memset(&e, 0, sizeof(e));
-	r = s->ops->write(s, &md->cred, f, 0, l->content, l->len, &e);
-	if (r == MAILDIR_OK)
-		r = s->ops->sync(s, &md->cred, f, &e);
+	r = s->ops->write_volatile(s, &md->cred, f, 0, l->content, l->len,
+	    &e);
 	s->ops->fclose(s, f);
 	if (r == MAILDIR_OK)
 		l->refreshed = time(NULL);
