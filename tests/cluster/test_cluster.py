@@ -599,10 +599,11 @@ def main():
             show_logs(cl, work)
         cl.stop()
         subprocess.run(["umount", "/etc/resolv.conf"])
-        if os.environ.get("CLUSTER_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("kept", work)
+        keep = os.environ.get("CLUSTER_KEEP")
+        if keep:
+            shutil.copytree(work, keep, symlinks=True, dirs_exist_ok=True)
+            print("test directory copied to", keep)
+        shutil.rmtree(work, ignore_errors=True)
     passed = sum(ok for _, ok in results)
     print("check-cluster: %d of %d checks passed in %.0f s%s"
           % (passed, len(results), time.monotonic() - T0,
