@@ -78,8 +78,9 @@ usage(FILE *f, int status)
 "  -c, --conns N          TCP connections (default 1)\n"
 "  -d, --depth D          requests in flight per connection (default 1)\n"
 "  -j, --jobs N           worker processes sharing the connections, each\n"
-"                         with its own poll loop (default 1: one loop\n"
-"                         drives them all); for when one core cannot\n""                         drive the load\n"
+"                         with its own poll loop (default: one per CPU,\n"
+"                         at most one per connection; 1: one loop\n"
+"                         drives them all)\n"
 "  -n, --ops N            operations per workload after warm-up\n"
 "                         (default 100000)\n"
 "  -T, --time SECS        time cap per workload (default 30)\n"
@@ -276,7 +277,7 @@ set_defaults(struct nb_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->conns = 1;
 	o->depth = 1;
-	o->jobs = 1;
+	o->jobs = 0;			/* one per CPU, at most one per conn */
 	o->ops = 100000;
 	o->time_cap = 30;
 	o->warmup = 1;
@@ -357,6 +358,14 @@ parse_args(int argc, char **argv, const struct workload **wl)
 	}
 	if (optind != argc - 1)
 		usage(stderr, 2);
+	if (o->jobs == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		o->jobs = cpus < 1 ? 1 : cpus > NB_MAX_JOBS ? NB_MAX_JOBS :
+		    (unsigned)cpus;
+		if (o->jobs > o->conns)
+			o->jobs = o->conns;
+	}
 	if (o->jobs > o->conns)
 		die("--jobs %u: more worker processes than connections (%u)",
 		    o->jobs, o->conns);
