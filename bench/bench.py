@@ -67,7 +67,7 @@ STOP_GRACE = 5.0            # seconds between SIGTERM and SIGKILL
 PLAN_FULL = dict(secs=2.5, warmup=0.5, local_secs=1.5, ops=100000000,
                  pop_msgs=4000, listing_ops=2, entries=100000,
                  seq_size=512 << 20)
-PLAN_QUICK = dict(secs=0.5, warmup=0.2, local_secs=0.3, ops=100000000,
+PLAN_QUICK = dict(secs=0.3, warmup=0.1, local_secs=0.2, ops=100000000,
                   pop_msgs=1000, listing_ops=4, entries=2000,
                   seq_size=16 << 20)
 NO_WARMUP = ("listing",)
@@ -971,6 +971,11 @@ def cpu_kind(cg):
     return "/proc/PID/stat utime+stime"
 
 
+def remove_tree(path):
+    """rm -rf (much faster than shutil.rmtree on 100,000 files)."""
+    subprocess.run(["rm", "-rf", "--one-file-system", path])
+
+
 def fs_type(path):
     best, kind = "", "?"
     try:
@@ -1007,8 +1012,9 @@ class Bench:
 
     def fresh_data(self):
         if not self.s.keep and os.path.exists(self.s.data):
-            say(f"bench: removing the old data in {self.s.data}")
-            shutil.rmtree(self.s.data)
+            say(f"bench: removing the old data in {self.s.data} (slow "
+                "with many files on a filesystem mounted -o discard)")
+            remove_tree(self.s.data)
         os.makedirs(self.s.data, exist_ok=True)
 
     def start_servers(self):
@@ -1172,7 +1178,8 @@ class Bench:
         self.procs.stop_all()
         self.cg.remove()
         if not self.s.keep and os.path.exists(self.s.data):
-            shutil.rmtree(self.s.data, ignore_errors=True)
+            say(f"bench: removing {self.s.data}")
+            remove_tree(self.s.data)
 
 
 def on_term(signum, frame):
