@@ -38,7 +38,7 @@ start_nfsd "$W/exports" "$W/state"
 
 TARGET=127.0.0.1:$EXP
 PORTS=(-p "$NFSD_NFS_PORT" -m "$NFSD_MOUNT_PORT")
-SMALL=(-q -W 0 --entries 200 --seq-size 3M --file-size 1M --mailboxes 4
+SMALL=(-q -W 0 --entries 200 --seq-size 2M --file-size 1M --mailboxes 4
     --msg-size 5000)
 WORKLOADS=(null getattr lookup read write seqwrite seqread deliver pop
     listing mix)
@@ -59,31 +59,31 @@ check_results() {
 }
 
 say "== every workload, 1 x 1, ports from rpcbind (at ${SECONDS}s)"
-run_capture out rc timeout 60 "$NB" "${SMALL[@]}" -w all -n 30 -c 1 -d 1 \
+run_capture out rc timeout 60 "$NB" "${SMALL[@]}" -w all -n 20 -c 1 -d 1 \
     "$TARGET"
 expect_eq "$rc" 0 "nfsbench 1x1 exits 0"
 [ "$IT_LAST_OK" = 1 ] || printf '%s\n' "$out" | show
-check_results "$out" 30 1 1 "1x1"
+check_results "$out" 20 1 1 "1x1"
 expect_match "$out" '^workload +conns +depth +ops +ops/s' "the table follows"
 expect_no_sanitizer "$out" "no sanitizer report (1x1)"
 expect_eq "$(ls -A "$EXP")" "" "the work directory is removed"
 
 say "== every workload, 2 x 4, one poll loop, fixed ports (at ${SECONDS}s)"
 run_capture out rc timeout 60 "$NB" "${SMALL[@]}" "${PORTS[@]}" -w all \
-    -n 64 -c 2 -d 4 -j 1 "$TARGET"
+    -n 40 -c 2 -d 4 -j 1 "$TARGET"
 expect_eq "$rc" 0 "nfsbench 2x4 exits 0"
 [ "$IT_LAST_OK" = 1 ] || printf '%s\n' "$out" | show
-check_results "$out" 64 2 4 "2x4"
+check_results "$out" 40 2 4 "2x4"
 expect_no_sanitizer "$out" "no sanitizer report (2x4)"
 
 say "== -j 2: workers share out connections and state (at ${SECONDS}s)"
 # (the workloads whose state the workers share out)
 CHECKED=(null seqwrite seqread deliver pop mix)
 run_capture out rc timeout 60 "$NB" "${SMALL[@]}" "${PORTS[@]}" \
-    -w "$(IFS=,; echo "${CHECKED[*]}")" -n 41 -c 4 -d 2 -j 2 "$TARGET"
+    -w "$(IFS=,; echo "${CHECKED[*]}")" -n 25 -c 4 -d 2 -j 2 "$TARGET"
 expect_eq "$rc" 0 "nfsbench -j 2 exits 0"
 [ "$IT_LAST_OK" = 1 ] || printf '%s\n' "$out" | show
-check_results "$out" 41 4 2 "-j 2"
+check_results "$out" 25 4 2 "-j 2"
 expect_no_sanitizer "$out" "no sanitizer report (-j 2)"
 
 say "== --json (at ${SECONDS}s)"
