@@ -45,6 +45,9 @@ FRONTS = {"mx1": 21, "mx2": 22, "pop1": 31, "pop2": 32}
 DNS, OUTSIDE, INTRUDER = 53, 100, 66
 NFS = {"nfs1": (11, "mail1"), "nfs2": (12, "mail2")}
 
+# AddressSanitizer / UBSan reports, when the daemons are a SAN=1 build
+SAN_RE = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
+                    r"runtime error:|SUMMARY: [A-Za-z]+Sanitizer")
 results = []
 T0 = time.monotonic()
 
@@ -544,6 +547,10 @@ def scenario(cl, work):
     for fs in NFS:
         check_eq("end: %s's nfsd exits 0 on SIGTERM" % fs,
                  cl.fs[fs].nfsd.stop(), 0)
+    reports = ["%s: %s" % (p.name, line) for p in cl.reg.procs
+               for line in p.log().splitlines() if SAN_RE.search(line)]
+    check_eq("end: no sanitizer report in any daemon's log (make SAN=1)",
+             reports[:5], [])
 
 
 def show_logs(cl, work):
