@@ -4,14 +4,16 @@ namespace per host, a "switch" namespace holding one bridge per network,
 and a veth pair per host leg (the host's end named after the network,
 the switch's end enslaved to that network's bridge).
 
-Every namespace name carries a prefix and this process's pid, so runs in
-parallel never clash; remove() deletes them all (also on failure).
+Every namespace name carries a prefix and the run's pid, so runs in
+parallel never clash (each also has its own /run/netns); remove() deletes them all (also on failure).
 """
 
 import os
 import subprocess
 
-PREFIX = "cl%d-" % os.getpid()
+# run.sh passes its pid from outside the test's PID namespace (inside,
+# this process is always pid 2)
+PREFIX = "cl%s-" % os.environ.get("CLUSTER_ID", os.getpid())
 SWITCH = "sw"
 # network name -> (bridge, interface name in a host, /24 prefix)
 NETWORKS = {

@@ -40,7 +40,7 @@ if [ "${CLUSTER_INSIDE:-}" != 1 ]; then
 	if ! err=$(unshare --net --mount --pid --fork true 2>&1); then
 		skip "cannot create namespaces (unshare: $err)"
 	fi
-	export CLUSTER_INSIDE=1
+	export CLUSTER_INSIDE=1 CLUSTER_ID=$$
 	exec unshare --net --mount --propagation private --pid --fork \
 	    --mount-proc timeout -k 5 "$CLUSTER_TIMEOUT" "$HERE/run.sh" "$BUILD"
 	die "exec unshare failed"

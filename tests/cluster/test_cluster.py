@@ -88,15 +88,14 @@ def exports_text(store):
 
 
 def conf_text(work, host, smtp=None, pop=None):
-    """A node's mailcluster.conf; the admin host keeps only the text
-    userdb (each front end compiles its own userdb_db)."""
+    """A node's mailcluster.conf (every path in the test directory: the
+    default userdb_db would be /etc/userdb.cdb)."""
     d = os.path.join(work, host)
     text = ("# %s's mailcluster.conf\n"
             "hostname %s.cluster.example\n"
             "local_domains cluster.example\n"
-            "userdb %s/userdb\n" % (host, host, d))
-    if host != "admin":
-        text += "userdb_db %s/userdb.cdb\n" % d
+            "userdb %s/userdb\nuserdb_db %s/userdb.cdb\n"
+            % (host, host, d, d))
     for fs, (octet, store) in sorted(NFS.items()):
         text += "mount /%s nfs://%s/usr/%s\n" % (store, st(octet), store)
     if smtp:
