@@ -1,17 +1,17 @@
 /*
  * mailbox.c - the TRANSACTION and UPDATE states of a session: opening
- * the user's Maildir after login (lock, list, new/ moved to cur/), the
- * message commands (STAT, LIST, RETR, TOP, DELE, RSET, NOOP, UIDL),
- * and the deletions and seen flags after QUIT.
+ * the user's Maildir after login (lock, list), the message commands
+ * (STAT, LIST, RETR, TOP, DELE, RSET, NOOP, UIDL), and after QUIT the
+ * deletions, then new/ moved to cur/ and the seen flags.
  *
  * Sizes are RFC 1939 sizes, the message as sent with CRLF line endings
  * (a stored bare LF counts two): the ,W=<size> in the name when the
  * delivering agent wrote one (mxd and Dovecot do), otherwise only
  * reading the message can tell, so it is read once for it, when a
  * command first needs its size.  Deletions happen only after QUIT, and
- * so do the seen flags (S) of the messages RETR sent and that were not
- * deleted (no rename for mail about to go); a session ending any other
- * way changes nothing.
+ * so do the moves of the messages left in new/ to cur/ and the seen
+ * flags (S) of those RETR sent, one rename each, none for mail that is
+ * deleted; a session ending any other way changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +84,7 @@ open_maildir(struct pop3_session *s, const struct userdb_user *u)
 	}
 }
 
-/* List the messages and move new/ ones to cur/: 0 or -1 (replied). */
+/* List the messages: 0 or -1 (replied). */
 static int
 load_messages(struct pop3_session *s)
 {
@@ -102,15 +102,8 @@ load_messages(struct pop3_session *s)
 		return -1;
 	}
 	s->nmsgs = s->list.n;
-	for (i = 0; i < s->nmsgs; i++) {
-		struct maildir_msg *m = &s->list.msgs[i];
-
-		s->msgs[i].m = m;
-		if (m->sub == MAILDIR_NEW &&
-		    (r = maildir_set_flags(s->md, m, m->flags)) != MAILDIR_OK)
-			session_log(s, LOG_LVL_WARN, "%s: moving %s to cur/: "
-			    "%s", s->user, m->name, maildir_error(s->md));
-	}
+	for (i = 0; i < s->nmsgs; i++)
+		s->msgs[i].m = &s->list.msgs[i];
 	return 0;
 }
 
@@ -385,16 +378,20 @@ mailbox_command(struct pop3_session *s, const struct pop3_cmd *cmd)
 	}
 }
 
-/* A message retrieved and kept gets its seen flag (S) now. */
+/*
+ * A message kept: one in new/ moves to cur/ (a client has seen the
+ * listing), one RETR sent gets its seen flag (S), in one rename.
+ */
 static void
-mark_seen(struct pop3_session *s, struct pop3_msg *pm)
+keep_msg(struct pop3_session *s, struct pop3_msg *pm)
 {
-	if (!pm->seen || (pm->m->flags & MAILDIR_F_SEEN))
+	unsigned flags = pm->m->flags | (pm->seen ? MAILDIR_F_SEEN : 0);
+
+	if (pm->m->sub != MAILDIR_NEW && flags == pm->m->flags)
 		return;
-	if (maildir_set_flags(s->md, pm->m, pm->m->flags | MAILDIR_F_SEEN) !=
-	    MAILDIR_OK)
-		session_log(s, LOG_LVL_WARN, "%s: marking %s seen: %s",
-		    s->user, pm->m->name, maildir_error(s->md));
+	if (maildir_set_flags(s->md, pm->m, flags) != MAILDIR_OK)
+		session_log(s, LOG_LVL_WARN, "%s: moving %s to cur/ as seen: "
+		    "%s", s->user, pm->m->name, maildir_error(s->md));
 }
 
 void
@@ -404,7 +401,7 @@ mailbox_update(struct pop3_session *s)
 
 	for (i = 0; i < s->nmsgs; i++) {
 		if (!s->msgs[i].deleted) {
-			mark_seen(s, &s->msgs[i]);
+			keep_msg(s, &s->msgs[i]);
 			continue;
 		}
 		if (maildir_delete(s->md, s->msgs[i].m) == MAILDIR_OK)

@@ -12,8 +12,9 @@ test_frontend_reuse.py - what makes mxd and pop3d fast, kept honest:
     whose ,W= was planted wrong is listed with that size (as Dovecot
     does), and one with no ,W= is read and counted; a listing is
     READDIR (names), never READDIRPLUS (a lookup of every entry);
-  - RETR marks a message seen (:2,S) at QUIT, with the deletions, so
-    mail retrieved and deleted in one session costs no RENAME for it;
+  - at QUIT, with the deletions, what is left in new/ moves to cur/ and
+    RETR'd mail is flagged seen (:2,S), so mail retrieved and deleted in
+    one session costs no RENAME;
   - stopping mxd and pop3d unmounts their idle stores (UMNT: nfsd's
     mount list is empty again).
 """
@@ -191,17 +192,18 @@ for i in range(5):
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as sm:
         sm.sendmail("a@example.org", ["tevie@cluster.example"],
                     "Subject: flags %d\r\n\r\nbody\r\n" % i)
+renames0 = calls("RENAME")
 p = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
 p.user("tevie")
 p.pass_(PASSWORD)
 n = p.stat()[0]
-renames0 = calls("RENAME")
 for num in range(1, n + 1):
     p.retr(num)
     p.dele(num)
 p.quit()
-check_eq(calls("RENAME") - renames0, 0, "RETR and DELE of every message, "
-         "then QUIT: no RENAME (seen flags of deleted mail are not set)")
+check_eq(calls("RENAME") - renames0, 0, "login, RETR and DELE of every "
+         "new message, QUIT: no RENAME (mail about to go is neither moved "
+         "to cur/ nor flagged)")
 check_eq(names("new") + names("cur"), [], "and the mailbox is empty")
 for i in range(2):
     with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=30) as sm:

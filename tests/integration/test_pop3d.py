@@ -5,7 +5,7 @@ Python's poplib (a client nobody here wrote) and raw sockets.
 Proves that
  - pop3d -t accepts a good config and names file and line of a bad one;
  - USER/PASS and AUTH PLAIN log in with the userdb's hash (mailctl
-   useradd + makedb); on login new/ moves to cur/;
+   useradd + makedb); at QUIT what is left in new/ moves to cur/;
  - STAT and LIST count sizes with CRLF line endings (bare LF counts 2);
    RETR is byte-exact, dot-stuffed on the wire; TOP sends the header;
  - UIDL is the same in two sessions;
@@ -166,10 +166,8 @@ def login(addr="127.0.0.1", tries=20):
 
 try:
     p = login()
-    check_eq(len(os.listdir(os.path.join(maildir, "new"))), 0,
-             "after login new/ is empty")
-    check_eq(len(os.listdir(os.path.join(maildir, "cur"))), 3,
-             "and cur/ holds the 3 messages")
+    check_eq(len(os.listdir(os.path.join(maildir, "new"))), 3,
+             "after login the messages are still in new/ (moved at QUIT)")
     sizes = [len(wire(m)) for m in MSGS]
     check_eq(p.stat(), (3, sum(sizes)), "STAT counts CRLF sizes")
     resp, lines, _ = p.list()
@@ -214,6 +212,12 @@ try:
 
     log("== raw wire: stuffing and AUTH PLAIN")
     p.quit()
+    check_eq(len(os.listdir(os.path.join(maildir, "new"))), 0,
+             "after QUIT new/ is empty")
+    check_eq(sorted(n.rsplit(":", 1)[-1] for n in
+                    os.listdir(os.path.join(maildir, "cur"))),
+             ["2,", "2,", "2,"], "and cur/ holds the 3 messages, with "
+             "no flags (the session that retrieved them was dropped)")
     s = socket.create_connection(("127.0.0.1", PORT), 20)
     f = s.makefile("rwb")
     f.readline()
