@@ -4,14 +4,15 @@
  * directory, each workload's setup, warm-up and measured run) and the
  * results (RESULT lines or JSON, then a table).
  */
+#include <sys/time.h>
+
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nfsbench.h"
@@ -443,9 +444,12 @@ main(int argc, char **argv)
 	size_t nwl, nres = 0;
 	int status = 0;
 	bool fs = false;
+	struct timeval tv;
 
 	nwl = parse_args(argc, argv, wl);
 	B.tty = isatty(STDERR_FILENO);
+	gettimeofday(&tv, NULL);
+	B.stamp = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 	B.rng = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32) ^
 	    0x9E3779B97F4A7C15ull;
 	if (alloc_wbuf() != 0) {

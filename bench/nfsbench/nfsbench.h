@@ -188,6 +188,7 @@ struct bench {
 	uint64_t	 rng;
 	bool		 tty;
 	uint64_t	 warmup_ops;	/* set by a workload's prepare */
+	uint64_t	 stamp;		/* wall-clock microseconds at start */
 	unsigned	 job_id;	/* this worker process (-j), from 0 */
 	unsigned	 conn_base;	/* its first connection's number */
 	volatile struct wshare *share;	/* its counts for the parent */

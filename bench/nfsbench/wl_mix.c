@@ -290,8 +290,10 @@ mix_send_dir_op(struct slot *s, struct rpc_context *rpc)
 	case M_CREATE: {
 		CREATE3args a;
 
-		snprintf(s->name, sizeof(s->name), "c%ld.%llu",
-		    (long)getpid(), (unsigned long long)++mix.created);
+		/* Unique across runs (--keep) and worker processes. */
+		snprintf(s->name, sizeof(s->name), "c%llx.%ld.%llu",
+		    (unsigned long long)B.stamp, (long)getpid(),
+		    (unsigned long long)++mix.created);
 		memset(&a, 0, sizeof(a));
 		fh_arg(&a.where.dir, &mix.dir);
 		a.where.name = s->name;
