@@ -4,9 +4,10 @@
  * the measured phase (a fixed operation count, a time cap) and the
  * drain, and keeps the latency of every measured operation.
  */
+#include <sys/socket.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <poll.h>
