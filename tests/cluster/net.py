@@ -5,7 +5,8 @@ and a veth pair per host leg (the host's end named after the network,
 the switch's end enslaved to that network's bridge).
 
 Every namespace name carries a prefix and the run's pid, so runs in
-parallel never clash (each also has its own /run/netns); remove() deletes them all (also on failure).
+parallel never clash (each also has its own /run/netns); remove()
+deletes them all (also on failure).
 """
 
 import os

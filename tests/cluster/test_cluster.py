@@ -321,6 +321,16 @@ def mx_count(cl, host):
                           read(os.path.join(cl.fronts[host].dir, "mxd.log"))))
 
 
+def fileservers_state(cl):
+    """Each fileserver's exports file digest and nfsd pid."""
+    out = {}
+    for fs, f in cl.fs.items():
+        with open(f.exports, "rb") as fp:
+            out[fs] = (hashlib.sha256(fp.read()).hexdigest(),
+                       f.nfsd.proc.pid)
+    return out
+
+
 def exim_deferred(cl, want, timeout):
     """Users whose delivery Exim deferred on a 451, once all of want are
     (or after timeout seconds)."""
@@ -346,210 +356,250 @@ def submit(batch):
 
 # ------------------------------------------------------------ the test
 
-def scenario(cl, work):
-    users = sorted(cl.users, key=lambda n: int(n[1:]))
-    on = {fs: [u for u in users if cl.users[u][1] == fs] for fs in NFS}
-    check("mailctl spread the users over both fileservers",
-          len(on["nfs1"]) == len(on["nfs2"]) == USERS // 2,
-          "%d on nfs1, %d on nfs2" % (USERS // 2, USERS // 2),
-          "%d on nfs1, %d on nfs2" % (len(on["nfs1"]), len(on["nfs2"])))
-    homes_ok = all(os.path.isdir(os.path.join(
-        cl.fs[fs].store, home.split("/", 2)[2], "Maildir", "new"))
-        for pw, fs, home in cl.users.values())
-    check("every home's Maildir exists on its own fileserver", homes_ok,
-          "200 x <store>/h1/h2/user/Maildir/new", homes_ok)
-    creds = ["%s:%s" % (u, cl.users[u][0]) for u in users]
-    fetched = {}
+class Scenario:
+    """The checks, phase by phase, on a running cluster."""
 
-    def fetch_all(what):
-        r = client("outside", "fetch", "pop3.cluster.example", *creds,
-                   timeout=300)
+    def __init__(self, cl):
+        self.cl = cl
+        self.users = sorted(cl.users, key=lambda n: int(n[1:]))
+        self.on = {fs: [u for u in self.users if cl.users[u][1] == fs]
+                   for fs in NFS}
+        self.u1, self.u2 = self.on["nfs1"][0], self.on["nfs2"][0]
+        self.creds = ["%s:%s" % (u, cl.users[u][0]) for u in self.users]
+        self.fetched = {}        # id -> [users who fetched it]
+        self.rest = []           # (user, id) sent after phase A
+
+    def run(self):
+        self.provisioned()
+        self.mail_in()
+        self.mx_failover()
+        self.access_control()
+        self.fileserver_outage()
+        self.add_mx()
+        self.the_end()
+
+    def provisioned(self):
+        """The users made from the admin host, half on each store."""
+        cl, on = self.cl, self.on
+        check("mailctl spread the users over both fileservers",
+              len(on["nfs1"]) == len(on["nfs2"]) == USERS // 2,
+              "%d on nfs1, %d on nfs2" % (USERS // 2, USERS // 2),
+              "%d on nfs1, %d on nfs2" % (len(on["nfs1"]),
+                                          len(on["nfs2"])))
+        homes_ok = all(os.path.isdir(os.path.join(
+            cl.fs[fs].store, home.split("/", 2)[2], "Maildir", "new"))
+            for pw, fs, home in cl.users.values())
+        check("every home's Maildir exists on its own fileserver", homes_ok,
+              "200 x <store>/h1/h2/user/Maildir/new", homes_ok)
+
+    def fetch_all(self, what):
+        """Every user's mail through pop3.cluster.example, into fetched."""
+        r = client("outside", "fetch", "pop3.cluster.example",
+                   *self.creds, timeout=300)
         errors = {u: v["error"] for u, v in r.get("users", {}).items()
                   if v["error"]}
         check_eq("%s: no POP3 session failed" % what, errors, {})
-        servers = sorted({v["server"] for v in r.get("users", {}).values()})
+        servers = sorted({v["server"]
+                          for v in r.get("users", {}).values()})
         check_eq("%s: pop3.cluster.example resolves to pop1 and pop2 and "
                  "both served" % what, servers,
                  sorted([pub(FRONTS["pop1"]), pub(FRONTS["pop2"])]))
         for u, v in r.get("users", {}).items():
             for mid in v["ids"]:
-                fetched.setdefault(mid, []).append(u)
+                self.fetched.setdefault(mid, []).append(u)
         return r
 
-    # -------------------------------------------------------------- A
-    log("== A: one message per user through the outside MTA")
-    a = batch_for("a", users)
-    check_eq("A: the outside MTA accepted all 200", submit(a), {})
-    found = wait_stored(cl, [m for _, m in a])
-    check_eq("A: each message stored once, in its user's Maildir on its "
-             "user's fileserver", stored_where(found, a), expect_where(cl, a))
-    check_eq("A: the MTA's queue is empty", cl.exim_queue(), 0)
-    n1, n2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
-    check("A: both MX hosts took traffic (equal MX 10)",
-          n1 > 0 and n2 > 0 and n1 + n2 == USERS,
-          "mx1 > 0, mx2 > 0, sum 200", "mx1 %d, mx2 %d" % (n1, n2))
-    log("== A: every message fetched through pop3.cluster.example")
-    fetch_all("A")
-    check_eq("A: every message fetched exactly once, by its user",
-             {m: fetched.get(m) for u, m in a}, {m: [u] for u, m in a})
-    left = sum(len(v) for v in scan(cl).values())
-    check_eq("A: the Maildirs are empty after DELE/QUIT", left, 0)
+    def mail_in(self):
+        """A: 200 messages in through the outside MTA, out through POP3."""
+        cl, users, fetched = self.cl, self.users, self.fetched
+        log("== A: one message per user through the outside MTA")
+        a = batch_for("a", users)
+        check_eq("A: the outside MTA accepted all 200", submit(a), {})
+        found = wait_stored(cl, [m for _, m in a])
+        check_eq("A: each message stored once, in its user's Maildir on its "
+                 "user's fileserver", stored_where(found, a),
+                 expect_where(cl, a))
+        check_eq("A: the MTA's queue is empty", cl.exim_queue(), 0)
+        n1, n2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
+        check("A: both MX hosts took traffic (equal MX 10)",
+              n1 > 0 and n2 > 0 and n1 + n2 == USERS,
+              "mx1 > 0, mx2 > 0, sum 200", "mx1 %d, mx2 %d" % (n1, n2))
+        log("== A: every message fetched through pop3.cluster.example")
+        self.fetch_all("A")
+        check_eq("A: every message fetched exactly once, by its user",
+                 {m: fetched.get(m) for u, m in a}, {m: [u] for u, m in a})
+        left = sum(len(v) for v in scan(cl).values())
+        check_eq("A: the Maildirs are empty after DELE/QUIT", left, 0)
 
-    # -------------------------------------------------------------- B
-    log("== B: mx1 stopped")
-    rc = cl.fronts["mx1"].proc.stop()
-    check_eq("B: mx1's mxd exits 0 on SIGTERM", rc, 0)
-    m1, m2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
-    b = batch_for("b", users)
-    check_eq("B: the outside MTA accepted all 200", submit(b), {})
-    found = wait_stored(cl, [m for _, m in b])
-    check_eq("B: nothing lost: each stored once in the right place",
-             stored_where(found, b), expect_where(cl, b))
-    check_eq("B: mx2 delivered all 200, mx1 none",
-             (mx_count(cl, "mx1") - m1, mx_count(cl, "mx2") - m2),
-             (0, USERS))
-    refused = len(re.findall(r"%s.*Connection refused" % re.escape(
-        pub(FRONTS["mx1"])), read(cl.exim_log)))
-    check("B: the MTA found mx1 refusing and went on to mx2", refused > 0,
-          "'Connection refused' for mx1 in Exim's log", refused)
+    def mx_failover(self):
+        """B: mx1 down, all through mx2; C: mx1 back, both take traffic."""
+        cl, users = self.cl, self.users
+        log("== B: mx1 stopped")
+        rc = cl.fronts["mx1"].proc.stop()
+        check_eq("B: mx1's mxd exits 0 on SIGTERM", rc, 0)
+        m1, m2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
+        b = batch_for("b", users)
+        check_eq("B: the outside MTA accepted all 200", submit(b), {})
+        found = wait_stored(cl, [m for _, m in b])
+        check_eq("B: nothing lost: each stored once in the right place",
+                 stored_where(found, b), expect_where(cl, b))
+        check_eq("B: mx2 delivered all 200, mx1 none",
+                 (mx_count(cl, "mx1") - m1, mx_count(cl, "mx2") - m2),
+                 (0, USERS))
+        refused = len(re.findall(r"%s.*Connection refused" % re.escape(
+            pub(FRONTS["mx1"])), read(cl.exim_log)))
+        check("B: the MTA found mx1 refusing and went on to mx2", refused > 0,
+              "'Connection refused' for mx1 in Exim's log", refused)
 
-    log("== C: mx1 back")
-    cl.start_front("mx1")
-    time.sleep(2.5)              # Exim's retry time for the host (2 s)
-    m1, m2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
-    c = batch_for("c", users)
-    check_eq("C: the outside MTA accepted all 200", submit(c), {})
-    found = wait_stored(cl, [m for _, m in c])
-    check_eq("C: each stored once in the right place",
-             stored_where(found, c), expect_where(cl, c))
-    d1, d2 = mx_count(cl, "mx1") - m1, mx_count(cl, "mx2") - m2
-    check("C: both MX hosts take traffic again", d1 > 0 and d2 > 0 and
-          d1 + d2 == USERS, "mx1 > 0, mx2 > 0, sum 200",
-          "mx1 %d, mx2 %d" % (d1, d2))
+        log("== C: mx1 back")
+        cl.start_front("mx1")
+        time.sleep(2.5)              # Exim's retry time for the host (2 s)
+        m1, m2 = mx_count(cl, "mx1"), mx_count(cl, "mx2")
+        c = batch_for("c", users)
+        check_eq("C: the outside MTA accepted all 200", submit(c), {})
+        found = wait_stored(cl, [m for _, m in c])
+        check_eq("C: each stored once in the right place",
+                 stored_where(found, c), expect_where(cl, c))
+        d1, d2 = mx_count(cl, "mx1") - m1, mx_count(cl, "mx2") - m2
+        check("C: both MX hosts take traffic again", d1 > 0 and d2 > 0 and
+              d1 + d2 == USERS, "mx1 > 0, mx2 > 0, sum 200",
+              "mx1 %d, mx2 %d" % (d1, d2))
+        self.rest += b + c
 
-    # -------------------------------------------------------------- E
-    log("== E: the storage network's access control")
-    legit = client("mx1", "mnt", st(11), "/usr/mail1")
-    fh1 = legit.get("fh")
-    check_eq("E: a front end (storage network) mounts /usr/mail1",
-             legit.get("status"), 0)
-    fh2 = client("mx2", "mnt", st(12), "/usr/mail2").get("fh")
-    for fs, (octet, store), fh in (("nfs1", NFS["nfs1"], fh1),
-                                   ("nfs2", NFS["nfs2"], fh2)):
-        check_eq("E: intruder reaches %s at IP level (NFS NULL answered)"
-                 % fs, client("intruder", "nullrpc", st(octet)), True)
-        check_eq("E: intruder's MNT of /usr/%s is MNT3ERR_ACCES (13)"
-                 % store, client("intruder", "mnt", st(octet),
-                                 "/usr/" + store).get("status"), 13)
-        ga = client("intruder", "getattr", st(octet), fh or "00").get(
-            "status")
-        check("E: intruder's GETATTR with %s's root handle (captured on the "
-              "storage network) is refused" % fs, ga in (13, 70),
-              "NFS3ERR_ACCES (13) or NFS3ERR_STALE (70)", ga)
-        check_eq("E: the same handle works from the storage network (%s)"
-                 % fs, client("pop1", "getattr", st(octet),
-                              fh or "00").get("status"), 0)
-    seen = client("outside", "connect", st(11), 2049)
-    check("E: outside cannot reach the storage network (no route)",
-          "unreachable" in seen.lower(), "Network is unreachable", seen)
-    net.ip("route", "add", "10.77.1.0/24", "via", pub(FRONTS["mx1"]),
-           ns="outside")
-    seen = client("outside", "connect", st(11), 2049)
-    net.ip("route", "del", "10.77.1.0/24", ns="outside")
-    check("E: nor through a front end (mx1 does not forward)",
-          seen != "ok", "timeout or unreachable", seen)
+    def access_control(self):
+        """E: the intruder and outside against the storage network."""
+        cl = self.cl
+        log("== E: the storage network's access control")
+        legit = client("mx1", "mnt", st(11), "/usr/mail1")
+        fh1 = legit.get("fh")
+        check_eq("E: a front end (storage network) mounts /usr/mail1",
+                 legit.get("status"), 0)
+        fh2 = client("mx2", "mnt", st(12), "/usr/mail2").get("fh")
+        for fs, (octet, store), fh in (("nfs1", NFS["nfs1"], fh1),
+                                       ("nfs2", NFS["nfs2"], fh2)):
+            check_eq("E: intruder reaches %s at IP level (NFS NULL answered)"
+                     % fs, client("intruder", "nullrpc", st(octet)), True)
+            check_eq("E: intruder's MNT of /usr/%s is MNT3ERR_ACCES (13)"
+                     % store, client("intruder", "mnt", st(octet),
+                                     "/usr/" + store).get("status"), 13)
+            ga = client("intruder", "getattr", st(octet), fh or "00").get(
+                "status")
+            check("E: intruder's GETATTR with %s's root handle (captured "
+                  "on the storage network) is refused" % fs, ga in (13, 70),
+                  "NFS3ERR_ACCES (13) or NFS3ERR_STALE (70)", ga)
+            check_eq("E: the same handle works from the storage network (%s)"
+                     % fs, client("pop1", "getattr", st(octet),
+                                  fh or "00").get("status"), 0)
+        seen = client("outside", "connect", st(11), 2049)
+        check("E: outside cannot reach the storage network (no route)",
+              "unreachable" in seen.lower(), "Network is unreachable", seen)
+        net.ip("route", "add", "10.77.1.0/24", "via", pub(FRONTS["mx1"]),
+               ns="outside")
+        seen = client("outside", "connect", st(11), 2049)
+        net.ip("route", "del", "10.77.1.0/24", ns="outside")
+        check("E: nor through a front end (mx1 does not forward)",
+              seen != "ok", "timeout or unreachable", seen)
 
-    # -------------------------------------------------------------- D
-    log("== D: nfs2 down for %d s during delivery and POP3" % OUTAGE)
-    pw = {u: cl.users[u][0] for u in users}
-    u1, u2 = on["nfs1"][0], on["nfs2"][0]
-    cl.fs["nfs2"].nfsd.kill()
-    down_at = time.monotonic()
-    d = batch_for("d", users)
-    d1 = [p for p in d if cl.users[p[0]][1] == "nfs1"]
-    d2 = [p for p in d if cl.users[p[0]][1] == "nfs2"]
-    check_eq("D: the outside MTA accepted all 200", submit(d), {})
-    found = wait_stored(cl, [m for _, m in d1],
-                        timeout=OUTAGE - 8)
-    check_eq("D: while nfs2 is down, /mail1 users get their mail (each "
-             "once, right place)", stored_where(found, d1),
-             expect_where(cl, d1))
-    check_eq("D: while nfs2 is down, nothing for /mail2 users is stored",
-             sum(len(found.get(m, [])) for _, m in d2), 0)
-    r2 = client("outside", "pop-login", pub(FRONTS["pop1"]), u2, pw[u2])
-    r1 = client("outside", "pop-login", pub(FRONTS["pop2"]), u1, pw[u1])
-    check("D: POP3 for a /mail2 user while nfs2 is down is a temporary "
-          "error", str(r2).startswith("-ERR [SYS/TEMP]"),
-          "-ERR [SYS/TEMP] ...", r2)
-    check("D: POP3 for a /mail1 user works meanwhile",
-          str(r1).startswith("+OK"), "+OK ...", r1)
-    deferred = exim_deferred(cl, {u for u, _ in d2},
-                             down_at + OUTAGE - time.monotonic() - 1)
-    check_eq("D: the /mail2 users' messages got 451 from the MX (Exim "
-             "deferred them)", sorted(deferred, key=lambda s: int(s[1:])),
-             [u for u, _ in d2])
-    time.sleep(max(0.0, OUTAGE - (time.monotonic() - down_at)))
-    cl.fs["nfs2"].start_nfsd()
-    back_at = time.monotonic()
-    log("   nfs2 back after %.1f s" % (back_at - down_at))
-    found = wait_stored(cl, [m for _, m in d])
-    arrived = time.monotonic() - back_at
-    check_eq("D: after nfs2 returns the MTA's retries deliver the /mail2 "
-             "mail: all 200 stored once, right place",
-             stored_where(found, d), expect_where(cl, d))
-    log("   the deferred mail arrived %.1f s after nfs2 came back" % arrived)
-    r2 = client("outside", "pop-login", pub(FRONTS["pop1"]), u2, pw[u2])
-    check("D: POP3 for the /mail2 user works again",
-          str(r2).startswith("+OK"), "+OK ...", r2)
-    check_eq("D: the MTA's queue is empty", cl.exim_queue(), 0)
+    def fileserver_outage(self):
+        """D: nfs2 down for OUTAGE seconds during delivery and POP3."""
+        cl, users = self.cl, self.users
+        log("== D: nfs2 down for %d s during delivery and POP3" % OUTAGE)
+        pw = {u: cl.users[u][0] for u in users}
+        u1, u2 = self.u1, self.u2
+        cl.fs["nfs2"].nfsd.kill()
+        down_at = time.monotonic()
+        d = batch_for("d", users)
+        d1 = [p for p in d if cl.users[p[0]][1] == "nfs1"]
+        d2 = [p for p in d if cl.users[p[0]][1] == "nfs2"]
+        check_eq("D: the outside MTA accepted all 200", submit(d), {})
+        found = wait_stored(cl, [m for _, m in d1],
+                            timeout=OUTAGE - 8)
+        check_eq("D: while nfs2 is down, /mail1 users get their mail (each "
+                 "once, right place)", stored_where(found, d1),
+                 expect_where(cl, d1))
+        check_eq("D: while nfs2 is down, nothing for /mail2 users is stored",
+                 sum(len(found.get(m, [])) for _, m in d2), 0)
+        r2 = client("outside", "pop-login", pub(FRONTS["pop1"]), u2, pw[u2])
+        r1 = client("outside", "pop-login", pub(FRONTS["pop2"]), u1, pw[u1])
+        check("D: POP3 for a /mail2 user while nfs2 is down is a temporary "
+              "error", str(r2).startswith("-ERR [SYS/TEMP]"),
+              "-ERR [SYS/TEMP] ...", r2)
+        check("D: POP3 for a /mail1 user works meanwhile",
+              str(r1).startswith("+OK"), "+OK ...", r1)
+        deferred = exim_deferred(cl, {u for u, _ in d2},
+                                 down_at + OUTAGE - time.monotonic() - 1)
+        check_eq("D: the /mail2 users' messages got 451 from the MX (Exim "
+                 "deferred them)", sorted(deferred, key=lambda s: int(s[1:])),
+                 [u for u, _ in d2])
+        time.sleep(max(0.0, OUTAGE - (time.monotonic() - down_at)))
+        cl.fs["nfs2"].start_nfsd()
+        back_at = time.monotonic()
+        log("   nfs2 back after %.1f s" % (back_at - down_at))
+        found = wait_stored(cl, [m for _, m in d])
+        arrived = time.monotonic() - back_at
+        check_eq("D: after nfs2 returns the MTA's retries deliver the /mail2 "
+                 "mail: all 200 stored once, right place",
+                 stored_where(found, d), expect_where(cl, d))
+        log("   the deferred mail arrived %.1f s after nfs2 came back"
+            % arrived)
+        r2 = client("outside", "pop-login", pub(FRONTS["pop1"]), u2, pw[u2])
+        check("D: POP3 for the /mail2 user works again",
+              str(r2).startswith("+OK"), "+OK ...", r2)
+        check_eq("D: the MTA's queue is empty", cl.exim_queue(), 0)
+        self.rest += d
 
-    # -------------------------------------------------------------- F
-    log("== F: mx3 added while the cluster runs")
-    before = {fs: (hashlib.sha256(open(f.exports, "rb").read()).hexdigest(),
-                   f.nfsd.proc.pid) for fs, f in cl.fs.items()}
-    cl.topo.add_host("mx3", [("storage", 23), ("public", 23)])
-    cl.add_front("mx3", 23)
-    tool, rc, out = cl.distribute_userdb("mx3")
-    check_eq("F: mx3 gets the userdb (%s + mailctl makedb)" % tool,
-             rc, 0)
-    cl.fronts["mx3"].start("mxd", 25, pub(23), ["-p", "500"])
-    f3 = [(u1, "f-direct-" + u1), (u2, "f-direct-" + u2)]
-    replies = [client("outside", "smtp", pub(23), 25, u, m) for u, m in f3]
-    check_eq("F: mx3 accepts mail for a /mail1 and a /mail2 user at once",
-             replies, ["250", "250"])
-    cl.start_dns(["mx1", "mx2", "mx3"])
-    m3 = mx_count(cl, "mx3")
-    f = batch_for("f", users[:60])
-    check_eq("F: the outside MTA accepted 60 more", submit(f), {})
-    found = wait_stored(cl, [m for _, m in f + f3])
-    check_eq("F: each stored once in the right place",
-             stored_where(found, f + f3), expect_where(cl, f + f3))
-    check("F: with MX 10 mx3 in DNS, mx3 takes a share",
-          mx_count(cl, "mx3") - m3 > 0, "> 0 of 60",
-          mx_count(cl, "mx3") - m3)
-    after = {fs: (hashlib.sha256(open(f.exports, "rb").read()).hexdigest(),
-                  f.nfsd.proc.pid) for fs, f in cl.fs.items()}
-    check_eq("F: the fileservers were not touched (exports, nfsd pids)",
-             after, before)
+    def add_mx(self):
+        """F: mx3 added while running, no change on the fileservers."""
+        cl, users = self.cl, self.users
+        u1, u2 = self.u1, self.u2
+        log("== F: mx3 added while the cluster runs")
+        before = fileservers_state(cl)
+        cl.topo.add_host("mx3", [("storage", 23), ("public", 23)])
+        cl.add_front("mx3", 23)
+        tool, rc, out = cl.distribute_userdb("mx3")
+        check_eq("F: mx3 gets the userdb (%s + mailctl makedb)" % tool,
+                 rc, 0)
+        cl.fronts["mx3"].start("mxd", 25, pub(23), ["-p", "500"])
+        f3 = [(u1, "f-direct-" + u1), (u2, "f-direct-" + u2)]
+        replies = [client("outside", "smtp", pub(23), 25, u, m) for u, m in f3]
+        check_eq("F: mx3 accepts mail for a /mail1 and a /mail2 user at once",
+                 replies, ["250", "250"])
+        cl.start_dns(["mx1", "mx2", "mx3"])
+        m3 = mx_count(cl, "mx3")
+        f = batch_for("f", users[:60])
+        check_eq("F: the outside MTA accepted 60 more", submit(f), {})
+        found = wait_stored(cl, [m for _, m in f + f3])
+        check_eq("F: each stored once in the right place",
+                 stored_where(found, f + f3), expect_where(cl, f + f3))
+        check("F: with MX 10 mx3 in DNS, mx3 takes a share",
+              mx_count(cl, "mx3") - m3 > 0, "> 0 of 60",
+              mx_count(cl, "mx3") - m3)
+        after = fileservers_state(cl)
+        check_eq("F: the fileservers were not touched (exports, nfsd pids)",
+                 after, before)
+        self.rest += f + f3
 
-    # -------------------------------------------------------------- end
-    log("== every message of B, C, D and F fetched through POP3")
-    fetch_all("end")
-    rest = b + c + d + f + f3
-    check_eq("end: every message fetched exactly once, by its user",
-             {m: fetched.get(m) for u, m in rest}, {m: [u] for u, m in rest})
-    check_eq("end: nothing left in any Maildir",
-             sum(len(v) for v in scan(cl).values()), 0)
-    for host in ("mx1", "mx2", "mx3", "pop1", "pop2"):
-        check_eq("end: %s exits 0 on SIGTERM" % host,
-                 cl.fronts[host].proc.stop(20), 0)
-    for fs in NFS:
-        check_eq("end: %s's nfsd exits 0 on SIGTERM" % fs,
-                 cl.fs[fs].nfsd.stop(), 0)
-    reports = ["%s: %s" % (p.name, line) for p in cl.reg.procs
-               for line in p.log().splitlines() if SAN_RE.search(line)]
-    check_eq("end: no sanitizer report in any daemon's log (make SAN=1)",
-             reports[:5], [])
+    def the_end(self):
+        """Everything fetched once; every daemon stops cleanly."""
+        cl, fetched = self.cl, self.fetched
+        log("== every message of B, C, D and F fetched through POP3")
+        self.fetch_all("end")
+        rest = self.rest
+        check_eq("end: every message fetched exactly once, by its user",
+                 {m: fetched.get(m) for u, m in rest},
+                 {m: [u] for u, m in rest})
+        check_eq("end: nothing left in any Maildir",
+                 sum(len(v) for v in scan(cl).values()), 0)
+        for host in ("mx1", "mx2", "mx3", "pop1", "pop2"):
+            check_eq("end: %s exits 0 on SIGTERM" % host,
+                     cl.fronts[host].proc.stop(20), 0)
+        for fs in NFS:
+            check_eq("end: %s's nfsd exits 0 on SIGTERM" % fs,
+                     cl.fs[fs].nfsd.stop(), 0)
+        reports = ["%s: %s" % (p.name, line) for p in cl.reg.procs
+                   for line in p.log().splitlines() if SAN_RE.search(line)]
+        check_eq("end: no sanitizer report in any daemon's log (make SAN=1)",
+                 reports[:5], [])
 
 
 def show_logs(cl, work):
@@ -595,7 +645,7 @@ def main():
             cl.start_front(host)
         cl.start_exim()
         log("== cluster up")
-        scenario(cl, work)
+        Scenario(cl).run()
     except (services.ServiceError, net.NetError, OSError,
             subprocess.SubprocessError) as e:
         check("the cluster runs", False, "no error", repr(e))
