@@ -3,9 +3,10 @@
  * connections, the request slots the event loop drives, the workload
  * table and the synchronous helpers used for (untimed) setup.
  *
- * One thread, one poll() loop over every connection (libnfs's async raw
- * API): each connection has `depth` slots, each slot runs one operation
- * at a time, and an operation is one RPC or a short chain of them.
+ * One poll() loop over every connection (libnfs's async raw API), or
+ * one per worker process with -j: each connection has `depth` slots,
+ * each slot runs one operation at a time, and an operation is one RPC
+ * or a short chain of them.
  */
 #ifndef NFSBENCH_H
 #define NFSBENCH_H
