@@ -11,7 +11,10 @@
  * call) and a doubling pause in between, up to the retries given.  A
  * connection the server has closed while idle (restart, idle timeout)
  * is noticed before the call and re-made.  SIGPIPE from writing to a
- * dead connection is kept from the process.
+ * dead connection is kept from the process (unless it ignores SIGPIPE
+ * anyway, as the daemons do: then no signal masks are changed per
+ * call).  The AUTH_SYS credential of the last call is kept and reused
+ * while the caller's uid and groups stay the same.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -22,6 +25,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +93,9 @@ nfsc_conn_init(struct nfsc_conn *c, uint32_t prog, uint32_t vers, uint16_t port,
 	c->vers = vers;
 	c->port = port;
 	c->clnt = NULL;
+	c->auth = NULL;
+	c->auth_self = false;
+	c->pipe_ignored = false;
 	c->timeout_ms = timeout_ms;
 	c->retries = retries;
 	c->detail[0] = '\0';
@@ -178,16 +185,27 @@ client_on(struct nfsc_conn *c, int fd, struct sockaddr_storage *ss,
 	return clnt;
 }
 
+/* Whether the process ignores SIGPIPE (looked at per connection). */
+static bool
+pipe_ignored(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
 /* clnt_call with SIGPIPE blocked in this thread and swallowed. */
 static enum clnt_stat
 call_nopipe(CLIENT *clnt, rpcproc_t proc, xdrproc_t xargs, void *args,
-    xdrproc_t xres, void *res, struct timeval tv)
+    xdrproc_t xres, void *res, struct timeval tv, bool ignored)
 {
 	static const struct timespec zero = { 0, 0 };
 	sigset_t pipeset, old, pend;
 	enum clnt_stat st;
 	bool was;
 
+	if (ignored)
+		return clnt_call(clnt, proc, xargs, args, xres, res, tv);
 	sigemptyset(&pipeset);
 	sigaddset(&pipeset, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipeset, &old);
@@ -248,7 +266,8 @@ rpcbind_port(struct nfsc_conn *c, uint16_t *port)
 	parms.r_addr = addr;
 	parms.r_owner = owner;
 	st = call_nopipe(clnt, RPCBPROC_GETADDR, (xdrproc_t)xdr_rpcb, &parms,
-	    (xdrproc_t)xdr_wrapstring, &uaddr, timeout_tv(c->timeout_ms));
+	    (xdrproc_t)xdr_wrapstring, &uaddr, timeout_tv(c->timeout_ms),
+	    false);
 	clnt_destroy(clnt);
 	if (st != RPC_SUCCESS) {
 		detail(c, "rpcbind on %s: %s", c->host, clnt_sperrno(st));
@@ -280,15 +299,27 @@ nfsc_conn_open(struct nfsc_conn *c)
 		return -1;
 	if ((c->clnt = client_on(c, fd, &ss, c->prog, c->vers)) == NULL)
 		return -1;
+	c->pipe_ignored = pipe_ignored();
 	return 0;
+}
+
+/* Close the connection only (a retry makes a new one). */
+static void
+drop_client(struct nfsc_conn *c)
+{
+	if (c->clnt != NULL) {
+		clnt_destroy(c->clnt);
+		c->clnt = NULL;
+	}
 }
 
 void
 nfsc_conn_close(struct nfsc_conn *c)
 {
-	if (c->clnt != NULL) {
-		clnt_destroy(c->clnt);
-		c->clnt = NULL;
+	drop_client(c);
+	if (c->auth != NULL) {
+		auth_destroy(c->auth);
+		c->auth = NULL;
 	}
 }
 
@@ -307,22 +338,60 @@ nfsc_conn_dead(struct nfsc_conn *c)
 	return poll(&pfd, 1, 0) != 0;
 }
 
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+static char machine[MACHINE_NAME_MAX + 1];
+
+static void
+machine_init(void)
+{
+	if (gethostname(machine, sizeof(machine)) == -1)
+		snprintf(machine, sizeof(machine), "localhost");
+	machine[MACHINE_NAME_MAX] = '\0';
+}
+
 static AUTH *
 auth_make(const struct nfsc_cred *cred)
 {
-	char host[MACHINE_NAME_MAX + 1];
+	char *host;
 	gid_t gids[NFSC_MAX_GIDS];
 	uint32_t i, n = 0;
 
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[MACHINE_NAME_MAX] = '\0';
+	pthread_once(&host_once, machine_init);
+	host = machine;
 	if (cred == NULL)
 		return authunix_create(host, getuid(), getgid(), 0, gids);
 	n = cred->ngids < NFSC_MAX_GIDS ? cred->ngids : NFSC_MAX_GIDS;
 	for (i = 0; i < n; i++)
 		gids[i] = cred->gids[i];
 	return authunix_create(host, cred->uid, cred->gid, (int)n, gids);
+}
+
+static bool
+same_cred(const struct nfsc_cred *a, const struct nfsc_cred *b)
+{
+	uint32_t n = a->ngids < NFSC_MAX_GIDS ? a->ngids : NFSC_MAX_GIDS;
+
+	return a->uid == b->uid && a->gid == b->gid && a->ngids == b->ngids &&
+	    memcmp(a->gids, b->gids, n * sizeof(a->gids[0])) == 0;
+}
+
+/* The AUTH_SYS for cred: the kept one when it matches, else a new one. */
+static AUTH *
+auth_for(struct nfsc_conn *c, const struct nfsc_cred *cred)
+{
+	if (c->auth != NULL && (cred == NULL ? c->auth_self :
+	    !c->auth_self && same_cred(cred, &c->auth_cred)))
+		return c->auth;
+	if (c->auth != NULL) {
+		auth_destroy(c->auth);
+		c->auth = NULL;
+	}
+	if ((c->auth = auth_make(cred)) == NULL)
+		return NULL;
+	c->auth_self = cred == NULL;
+	if (cred != NULL)
+		c->auth_cred = *cred;
+	return c->auth;
 }
 
 static bool
@@ -367,41 +436,36 @@ nfsc_conn_call(struct nfsc_conn *c, const struct nfsc_cred *cred,
 	bool have_xid = false;
 	AUTH *auth, *saved;
 
-	if ((auth = auth_make(cred)) == NULL) {
+	if ((auth = auth_for(c, cred)) == NULL) {
 		detail(c, "authunix_create failed");
 		return NFSC_ERR_NOMEM;
 	}
 	for (try = 0;; try++) {
 		if (c->clnt != NULL && nfsc_conn_dead(c))
-			nfsc_conn_close(c);
+			drop_client(c);
 		if (c->clnt != NULL || nfsc_conn_open(c) == 0) {
 			if (have_xid)
 				clnt_control(c->clnt, CLSET_XID, (char *)&xid);
 			saved = c->clnt->cl_auth;
 			c->clnt->cl_auth = auth;
 			st = call_nopipe(c->clnt, proc, xargs, args, xres, res,
-			    timeout_tv(c->timeout_ms));
+			    timeout_tv(c->timeout_ms), c->pipe_ignored);
 			c->clnt->cl_auth = saved;
 			if (st == RPC_SUCCESS)
 				break;
 			call_detail(c, st);
 			xdr_free(xres, res);
-			if (!retryable(st)) {
-				auth_destroy(auth);
+			if (!retryable(st))
 				return NFSC_ERR_RPC;
-			}
 			have_xid = clnt_control(c->clnt, CLGET_XID,
 			    (char *)&xid) != 0;
-			nfsc_conn_close(c);
+			drop_client(c);
 		}
-		if (try >= c->retries) {
-			auth_destroy(auth);
+		if (try >= c->retries)
 			return NFSC_ERR_RPC;
-		}
 		pause_ms(wait);
 		if (wait < BACKOFF_MAX_MS)
 			wait *= 2;
 	}
-	auth_destroy(auth);
 	return 0;
 }

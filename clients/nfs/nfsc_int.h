@@ -53,6 +53,10 @@ struct nfsc_conn {
 	uint32_t		 prog, vers;
 	uint16_t		 port;		/* 0: rpcbind GETPORT */
 	CLIENT			*clnt;
+	AUTH			*auth;		/* AUTH_SYS of auth_cred */
+	struct nfsc_cred	 auth_cred;
+	bool			 auth_self;	/* auth is for cred NULL */
+	bool			 pipe_ignored;	/* SIGPIPE was SIG_IGN */
 	unsigned		 timeout_ms;
 	unsigned		 retries;
 	char			 detail[NFSC_DETAILLEN];
@@ -66,6 +70,7 @@ void	nfsc_conn_init(struct nfsc_conn *c, uint32_t prog, uint32_t vers,
 int	nfsc_conn_call(struct nfsc_conn *c, const struct nfsc_cred *cred,
 	    rpcproc_t proc, xdrproc_t xargs, void *args, xdrproc_t xres,
 	    void *res);
+/* Close the connection and free the credential kept for calls. */
 void	nfsc_conn_close(struct nfsc_conn *c);
 
 /* The bounded LRU cache of directory handles by path (fhcache.c). */
