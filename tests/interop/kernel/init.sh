@@ -34,7 +34,7 @@ echo "KTEST BOOTED $KT_NAME"
 if kt_boot; then
 	if [ -f "/ktest/workloads/$KT_NAME.sh" ]; then
 		. "/ktest/workloads/$KT_NAME.sh"
-		workload
+		workload </dev/null
 		kt_verdict
 	else
 		kt_abort "no workload '$KT_NAME'"

@@ -47,7 +47,7 @@ MOUNT_PORT = 20048
 GUEST_MEM_MB = 256
 CONSOLE_TAIL = 60
 POLL_S = 0.1
-NOBODY = 65534
+NOBODY = 2**32 - 2  # exports(5): root squashes to -2:-2
 
 
 def log(msg=""):

@@ -54,7 +54,7 @@ workload() {
 		opt_run udp "proto=udp,mountproto=udp,rsize=32768,wsize=32768" proto=udp
 	else
 		kt_eq "$(kt_mount "$(kt_arg dir)/rw" /mnt proto=udp,mountproto=udp)" \
-		    "nfsmount: errno=93 (Protocol not supported)" \
+		    "nfsmount: errno=22 (Invalid argument)" \
 		    "proto=udp refused: kernel built with CONFIG_NFS_DISABLE_UDP_SUPPORT"
 	fi
 }

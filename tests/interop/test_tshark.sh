@@ -1,0 +1,85 @@
+#!/bin/bash
+# shellcheck disable=SC2154  # run_capture sets variables by name
+# test_tshark.sh - Wireshark's dissectors on our own traffic.
+#
+# Run by tests/integration/run.sh.  Captures, with tshark on lo and a
+# capture filter on this test's own ports (NFS 12049, MOUNT 12048), one
+# full run of the libnfs conformance client (nfs3_conform: every NFSv3
+# procedure and its error cases, see test_conform.sh) against nfsd on a
+# read-write, a read-only and a root-squashing export, then checks the
+# capture with tshark (kernel/pcap_check.py):
+#  - no malformed packet;
+#  - no expert info of severity error, and none of severity warning
+#    from the RPC, NFS or MOUNT dissectors, except the ones that only
+#    say a reply carries an error status (the conformance client asks
+#    for NOENT, EXIST, ROFS, ... on purpose);
+#  - every RPC call has its reply, and every reply its call;
+#  - NFS and MOUNT traffic was decoded at all (the dissectors found
+#    the programs on our non-standard ports).
+# TCP's own expert infos (window full, zero window: flow control of a
+# 1 MiB READ over loopback) are printed but not counted: they are not
+# about RPC.
+set -eu
+# shellcheck source=../integration/lib.sh
+. "$(dirname "$0")/../integration/lib.sh"
+it_setup
+
+CONFORM=${INTEROP_BIN:-build/interop}/nfs3_conform
+PCAP_CHECK=$IT_DIR/../interop/kernel/pcap_check.py
+NFS_P=12049
+MOUNT_P=12048
+
+[ -x "$CONFORM" ] || fail "no $CONFORM (make builds it with nfsd)"
+command -v tshark >/dev/null || fail "tshark is not installed (make deps)"
+
+mount_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=$2,mode=0755" nfsd-it "$1" ||
+	    fail "mount tmpfs on $1"
+	IT_MOUNTS+=("$1")
+}
+
+mount_tmpfs "$W/rw" 128m
+mount_tmpfs "$W/ro" 4m
+printf 'read only data\n' >"$W/ro/file"
+mkdir "$W/ro/dir"
+mount_tmpfs "$W/sq" 4m
+printf 'root only\n' >"$W/sq/rootfile"
+chmod 0600 "$W/sq/rootfile"
+printf 'for 1234 only\n' >"$W/sq/secret"
+chown 1234:1234 "$W/sq/secret"
+chmod 0600 "$W/sq/secret"
+mkdir "$W/sq/pub"
+chmod 0777 "$W/sq/pub"
+write_file "$W/exports" <<EOF2
+$W/rw -maproot=root -network 127.0.0.0/8
+$W/ro -ro -maproot=root -network 127.0.0.0/8
+$W/sq -network 127.0.0.0/8
+EOF2
+start_nfsd "$W/exports" "$W/state" -N -p "$NFS_P" -m "$MOUNT_P"
+
+# The conformance runs, as test_conform.sh makes them, in one capture.
+cat >"$W/runs.sh" <<EOF2
+set -e
+"$CONFORM" -p $NFS_P -m $MOUNT_P -u 0 -g 0 127.0.0.1 "$W/rw"
+"$CONFORM" -p $NFS_P -m $MOUNT_P -u 0 -g 0 127.0.0.1 "$W/ro" ro
+"$CONFORM" -p $NFS_P -m $MOUNT_P -u 0 -g 0 127.0.0.1 "$W/sq" squash
+"$CONFORM" -p $NFS_P -m $MOUNT_P -u 1000 -g 1000 127.0.0.1 "$W/sq" other
+EOF2
+say "== nfs3_conform under tshark -i lo -f 'port $NFS_P or port $MOUNT_P'"
+run_capture CF_OUT CF_RC timeout 200 python3 "$PCAP_CHECK" capture \
+    "$W/conform.pcapng" "$NFS_P" "$MOUNT_P" -- bash "$W/runs.sh"
+printf '%s\n' "$CF_OUT" | grep -E '^(FAIL|ok|PASS)' | tail -n 5 | show
+expect_eq "$CF_RC" 0 "nfs3_conform passes while captured"
+
+say "== the capture, as tshark's dissectors see it"
+run_capture PC_OUT PC_RC timeout 300 python3 "$PCAP_CHECK" check \
+    "$W/conform.pcapng"
+printf '%s\n' "$PC_OUT" | show
+expect_eq "$PC_RC" 0 "no malformed packet, no RPC/NFS/MOUNT expert warning or error, every call answered"
+expect_match "$PC_OUT" ' [1-9][0-9]* NFS and [1-9][0-9]* MOUNT frames' \
+    "NFS and MOUNT were decoded on our ports"
+
+expect_true "nfsd is still running" nfsd_alive
+stop_nfsd
+it_finish
