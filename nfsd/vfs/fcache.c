@@ -1,7 +1,8 @@
 /*
  * fcache.c - the open-object cache: a fixed number of entries, found
  * by handle through a hash table and evicted least recently used
- * first.  An entry holds an O_PATH descriptor and, once a READ, WRITE
+ * first, and also by inode (for forgetting a removed file without
+ * walking the whole cache).  An entry holds an O_PATH descriptor and, once a READ, WRITE
  * or COMMIT needed it, a descriptor open for I/O.  Entries in use are
  * reference counted; a dropped or evicted entry is closed by its last
  * user.  Attributes are never cached: callers fstat the descriptor.
@@ -29,13 +30,15 @@ struct fcache_ent {
 	ino_t			 ino;
 	unsigned		 refs;
 	bool			 hashed;
-	struct fcache_ent	*hnext;		/* hash chain */
+	struct fcache_ent	*hnext;		/* hash chain, by handle */
+	struct fcache_ent	*inext;		/* hash chain, by inode */
 	struct fcache_ent	*prev, *next;	/* LRU: head is newest */
 };
 
 static struct {
 	pthread_mutex_t		 lock;
-	struct fcache_ent	**buckets;
+	struct fcache_ent	**buckets;		/* by handle */
+	struct fcache_ent	**ibuckets;	/* by dev and inode */
 	size_t			 nbuckets;
 	size_t			 max;
 	size_t			 count;		/* hashed entries */
@@ -57,6 +60,14 @@ hash_handle(const struct handle *h)
 	return (size_t)(x % fc.nbuckets);
 }
 
+static size_t
+hash_inode(dev_t dev, ino_t ino)
+{
+	uint64_t x = ((uint64_t)ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)dev;
+
+	return (size_t)(x % fc.nbuckets);
+}
+
 static bool
 same_handle(const struct handle *a, const struct handle *b)
 {
@@ -70,7 +81,14 @@ vfs_fcache_init(size_t size)
 	fc.max = size;
 	fc.nbuckets = size * 2 + 1;
 	fc.buckets = calloc(fc.nbuckets, sizeof(*fc.buckets));
-	return fc.buckets == NULL ? -1 : 0;
+	fc.ibuckets = calloc(fc.nbuckets, sizeof(*fc.ibuckets));
+	if (fc.buckets == NULL || fc.ibuckets == NULL) {
+		free(fc.buckets);
+		free(fc.ibuckets);
+		fc.buckets = fc.ibuckets = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -108,7 +126,7 @@ lru_push(struct fcache_ent *e)
 		fc.tail = e;
 }
 
-/* Take e out of the hash and the LRU; caller holds the lock. */
+/* Take e out of both hashes and the LRU; caller holds the lock. */
 static void
 unhash(struct fcache_ent *e)
 {
@@ -120,6 +138,13 @@ unhash(struct fcache_ent *e)
 	    pp = &(*pp)->hnext) {
 		if (*pp == e) {
 			*pp = e->hnext;
+			break;
+		}
+	}
+	for (pp = &fc.ibuckets[hash_inode(e->dev, e->ino)]; *pp != NULL;
+	    pp = &(*pp)->inext) {
+		if (*pp == e) {
+			*pp = e->inext;
 			break;
 		}
 	}
@@ -153,7 +178,8 @@ vfs_fcache_free(void)
 			ent_close(e);
 	}
 	free(fc.buckets);
-	fc.buckets = NULL;
+	free(fc.ibuckets);
+	fc.buckets = fc.ibuckets = NULL;
 	pthread_mutex_unlock(&fc.lock);
 }
 
@@ -207,6 +233,8 @@ fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 	evict();
 	e->hnext = fc.buckets[hash_handle(h)];
 	fc.buckets[hash_handle(h)] = e;
+	e->inext = fc.ibuckets[hash_inode(dev, ino)];
+	fc.ibuckets[hash_inode(dev, ino)] = e;
 	e->hashed = true;
 	lru_push(e);
 	fc.count++;
@@ -281,8 +309,8 @@ vfs_fcache_forget(dev_t dev, ino_t ino)
 	struct fcache_ent *e, *next;
 
 	pthread_mutex_lock(&fc.lock);
-	for (e = fc.head; e != NULL; e = next) {
-		next = e->next;
+	for (e = fc.ibuckets[hash_inode(dev, ino)]; e != NULL; e = next) {
+		next = e->inext;
 		if (e->dev != dev || e->ino != ino)
 			continue;
 		unhash(e);
