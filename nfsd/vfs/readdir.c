@@ -16,7 +16,11 @@
 
 #include "vfs.h"
 
-#define READDIR_BUF	32768
+/*
+ * Entries are read a few at a time: a reply holds a few hundred, and
+ * each getdents64 on ext4 builds its hash tree for as many as it returns.
+ */
+#define READDIR_BUF	4096
 
 struct linux_dirent64 {
 	uint64_t	d_ino;
