@@ -49,8 +49,8 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 KEEP = os.environ.get("MB_KEEP") == "1"
 USERS = int(os.environ.get("MB_USERS", "100"))
 SIZE_KB = int(os.environ.get("MB_SIZE_KB", "10"))       # postal -m
-SMTP_SECS = int(os.environ.get("MB_SMTP_SECS", "25" if QUICK else "150"))
-POP_SECS = int(os.environ.get("MB_POP_SECS", "20" if QUICK else "60"))
+SMTP_SECS = int(os.environ.get("MB_SMTP_SECS", "20" if QUICK else "150"))
+POP_SECS = int(os.environ.get("MB_POP_SECS", "15" if QUICK else "60"))
 POP_SHARE = 0.7              # of the smaller store's messages, per server
 POLL_SECS = 0.25
 POSTAL_THREADS = 40
@@ -173,7 +173,7 @@ def rss_kib(pids):
 
 
 class Sampler(threading.Thread):
-    """Peak summed RSS per group while a phase runs."""
+    """Peak summed PSS per group while a phase runs."""
 
     def __init__(self, names):
         super().__init__(daemon=True)
@@ -530,6 +530,12 @@ def postal_minutes(text):
     return rows[1:]
 
 
+def tool_errors(text):
+    """The errors column of every minute line postal or rabid printed."""
+    return sum(int(m.group(1)) for m in
+               re.finditer(r"^\d\d:\d\d,\d+,\d+,(\d+),", text, re.M))
+
+
 # ------------------------------------------------------------ phases
 
 def userlist():
@@ -577,8 +583,7 @@ def smtp_phase(label, server_groups, port, dirs, ulist):
     with open(os.path.join(WORK, "postal-%s.out" % label)) as f:
         out = f.read()
     mins = postal_minutes(out)
-    errors = sum(int(m.group(1)) for m in
-                 re.finditer(r"^\d\d:\d\d,\d+,\d+,(\d+),", out, re.M))
+    errors = tool_errors(out)
     return {"phase": "smtp", "server": label, "msgs": landed, "secs": secs,
             "accepted_per_min": accepted * 60.0 / secs,
             "per_min": landed * 60.0 / secs,
@@ -631,7 +636,7 @@ def pop_phase(label, server_groups, port, dirs, ulist, target):
     return {"phase": "pop3", "server": label, "msgs": taken, "secs": secs,
             "per_min": taken * 60.0 / secs,
             "tool_per_min": (sum(mins) / len(mins)) if mins else None,
-            "tool_errors": len(re.findall(r"error|fail", out, re.I)),
+            "tool_errors": tool_errors(out),
             "left": left, "filled": before,
             "cpu": {g: (cpu1[g] - cpu0[g]) / 1e6 for g in server_groups},
             "load_cpu": (cpu1["load"] - cpu0["load"]) / 1e6,
@@ -663,7 +668,7 @@ def report(rows):
     hdr = "%-5s %-12s %9s %10s %9s %9s %8s %9s %10s %s" % (
         "phase", "server", "msgs", "msgs/min", "250s/min", "tool/min",
         "CPU s",
-        "CPU ms/msg", "PSS MiB", "CPU by process (s) / peak RSS (MiB)")
+        "CPU ms/msg", "PSS MiB", "CPU by process (s) / peak PSS (MiB)")
     lines.append("mail end to end: postal -t %d -m %d -c %d, rabid -p %d "
                  "-c %d; %d users; SMTP %ds per server, POP3 the same "
                  "number of messages each (<= %ds)%s"
@@ -689,7 +694,7 @@ def report(rows):
     lines.append("msgs/min: landed in (SMTP) or removed from (POP3) the "
                  "Maildirs in the window; 250s/min: messages the MX\n"
                  "accepted (its log); tool/min: the full minutes "
-                 "postal/rabid printed (- when none); RSS: peak summed PSS "
+                 "postal/rabid printed (- when none); PSS: peak summed PSS "
                  "of the server's processes; passwords: $6$ rounds=%d"
                  % HASH_ROUNDS)
     lines.append(NOTE)
@@ -700,7 +705,7 @@ def report(rows):
         w = csv.writer(f)
         w.writerow(["phase", "server", "msgs", "secs", "msgs_per_min",
                     "accepted_per_min", "tool_per_min", "tool_errors", "cpu_s", "cpu_ms_per_msg",
-                    "peak_rss_mib", "cpu_by_process", "rss_by_process_mib"])
+                    "peak_pss_mib", "cpu_by_process", "pss_by_process_mib"])
         for r in rows:
             cpu = sum(r["cpu"].values())
             w.writerow([r["phase"], r["server"], r["msgs"],
