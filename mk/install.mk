@@ -2,8 +2,8 @@
 #
 #   make install [DESTDIR=/tmp/root] [PREFIX=/usr/local] [SYSTEMDDIR=...]
 #
-# Binaries (those built) go to $(PREFIX)/sbin, man pages to
-# $(MANDIR)/man5 and man8, the example configs to $(EXAMPLESDIR) and the
+# Daemons and mailctl (those built) go to $(PREFIX)/sbin, nfsbench to
+# $(PREFIX)/bin, man pages to $(MANDIR)/man1, man5 and man8, the example configs to $(EXAMPLESDIR) and the
 # systemd units to $(SYSTEMDDIR).  Nothing under /etc is written: copy
 # the examples there yourself.  The units name /usr/local/sbin; with
 # another PREFIX they are installed with that path instead.
@@ -11,12 +11,15 @@
 PREFIX		?= /usr/local
 DESTDIR		?=
 SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 EXAMPLESDIR	?= $(PREFIX)/share/examples/mailnfs
 SYSTEMDDIR	?= $(PREFIX)/lib/systemd/system
 INSTALL		?= install
 
 INSTALL_PROGS	 = $(wildcard $(addprefix $(BUILD)/,nfsd mailctl mxd pop3d))
+INSTALL_BINS	 = $(wildcard $(BUILD)/bench/nfsbench)
+INSTALL_MAN1	:= $(wildcard man/*.1)
 INSTALL_MAN5	:= $(wildcard man/*.5)
 INSTALL_MAN8	:= $(wildcard man/*.8)
 INSTALL_EXAMPLES := $(wildcard contrib/*.example)
@@ -25,10 +28,13 @@ INSTALL_UNITS	:= $(wildcard contrib/systemd/*.service)
 .PHONY: install uninstall
 install:
 	@test -n "$(INSTALL_PROGS)" || { echo "install: nothing built in $(BUILD): run make first" >&2; exit 1; }
-	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(EXAMPLESDIR) \
 	    $(DESTDIR)$(SYSTEMDDIR)
 	$(INSTALL) -m 755 $(INSTALL_PROGS) $(DESTDIR)$(SBINDIR)/
+	$(if $(INSTALL_BINS),$(INSTALL) -m 755 $(INSTALL_BINS) $(DESTDIR)$(BINDIR)/)
+	$(INSTALL) -m 644 $(INSTALL_MAN1) $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 $(INSTALL_EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
@@ -42,6 +48,8 @@ install:
 # directories of ours that are left empty.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,nfsd mailctl mxd pop3d)
+	rm -f $(DESTDIR)$(BINDIR)/nfsbench
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(INSTALL_MAN1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(INSTALL_MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(INSTALL_MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(INSTALL_EXAMPLES)))
@@ -59,6 +67,8 @@ check-install:
 	test -x $(CHECK_DESTDIR)/usr/sbin/mailctl
 	test -f $(CHECK_DESTDIR)/usr/share/man/man8/nfsd.8
 	test -f $(CHECK_DESTDIR)/usr/share/man/man5/exports.5
+	test -x $(CHECK_DESTDIR)/usr/bin/nfsbench
+	test -f $(CHECK_DESTDIR)/usr/share/man/man1/nfsbench.1
 	grep -q '^ExecStart=/usr/sbin/nfsd' \
 	    $(CHECK_DESTDIR)/usr/lib/systemd/system/nfsd.service
 	$(MAKE) --no-print-directory uninstall DESTDIR=$(CHECK_DESTDIR) PREFIX=/usr
