@@ -19,7 +19,12 @@
 #define RPC_MAX_PAYLOAD		(1024 * 1024)	/* largest READ/WRITE data */
 #define RPC_MAX_RECORD		(RPC_MAX_PAYLOAD + 8192)
 #define RPC_UDP_MAX		65507		/* IPv4 datagram payload */
-#define RPC_WORKERS_DEFAULT	8
+/*
+ * Workers mostly wait for fsync; the more of them wait at once, the
+ * more the filesystem's journal commits together (ext4 group commit):
+ * as many as one connection may have in flight.
+ */
+#define RPC_WORKERS_DEFAULT	64
 #define RPC_LOOPS_MAX		64
 #define RPC_MAX_CONNS_DEFAULT	1024
 #define RPC_MAX_INFLIGHT_DEFAULT 64		/* per connection */
