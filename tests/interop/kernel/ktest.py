@@ -192,7 +192,7 @@ class Run:
 
     # qemu ---------------------------------------------------------------
     def qemu_argv(self, extra_args):
-        append = ("console=ttyS0 rdinit=/init panic=-1 quiet "
+        append = ("console=ttyS0 rdinit=/init panic=-1 quiet mitigations=off "
                   "ktest.workload=%s ktest.nfsport=%d ktest.mountport=%d "
                   "ktest.dir=%s %s" % (self.name, NFS_PORT, MOUNT_PORT,
                                        self.dir, extra_args)).strip()

@@ -25,10 +25,20 @@ kt_abort() { echo "KTEST FAIL ${KT_NAME:-?}: $*"; }
 kt_fail() {
 	KT_FAILS=$((KT_FAILS + 1))
 	[ -n "$KT_FIRST_FAIL" ] || KT_FIRST_FAIL=$1
-	echo "KTEST CHECK-FAIL $1"
+	kt_now
+	echo "KTEST CHECK-FAIL [$KT_UP] $1"
 }
 
-kt_ok() { echo "KTEST CHECK-OK $1"; }
+# KT_UP: the guest's uptime in seconds (read is a builtin: no fork).
+kt_now() {
+	local rest
+	read -r KT_UP rest </proc/uptime
+}
+
+kt_ok() {
+	kt_now
+	echo "KTEST CHECK-OK [$KT_UP] $1"
+}
 
 # kt_check WHAT CMD...: CMD exits 0.
 kt_check() {
