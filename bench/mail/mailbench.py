@@ -13,9 +13,11 @@ threads and duration for each pair:
   POP3  rabid -p 10 -c 10 against pop3d (-> nfsd), then against Dovecot
         (the mailboxes were filled through each MX by postal)
 
-SMTP runs for a fixed time per server; POP3 until the same number of
-messages (a share of the smaller store's) has left each store, so both
-do the same work and neither runs into empty mailboxes.  Messages per
+SMTP runs for a fixed time per server; then each user's fuller mailbox
+is trimmed to the other's size (the faster MX must not give its POP3
+server bigger mailboxes to list), and POP3 runs until the same number
+of messages (a share of them) has left each store, so both do the same
+work on the same mailbox sizes and neither runs into empty mailboxes.  Messages per
 minute come from what landed in (SMTP) or left (POP3) the Maildirs in
 the window, beside the 250s the MX logged and the full-minute lines
 postal and rabid print (rabid prints no counts of its own otherwise).
@@ -36,6 +38,7 @@ import hashlib
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -94,8 +97,12 @@ def find_cgroup2():
                 if not any(l.split()[1] == root and l.split()[2] == "cgroup2"
                            for l in f):
                     continue
-            base = os.path.join(root, "mailbench.%d" % os.getppid())
-            os.mkdir(base)
+            # make bench's run.sh removes its BENCH_CGROUP whatever
+            # happens; alone, a name no other run can have
+            name = os.environ.get("BENCH_CGROUP") or \
+                "mailbench." + secrets.token_hex(6)
+            base = os.path.join(root, name)
+            os.makedirs(base, exist_ok=True)
             return base
         except OSError:
             continue
@@ -520,6 +527,34 @@ def count_msgs(dirs):
     return n
 
 
+def mailbox_files(d):
+    out = []
+    for sub in ("new", "cur"):
+        try:
+            out += [os.path.join(d, sub, e.name)
+                    for e in os.scandir(os.path.join(d, sub))]
+        except FileNotFoundError:
+            pass
+    return sorted(out)
+
+
+def even_out(ours, theirs):
+    """
+    Give each user's two mailboxes the same number of messages, the
+    larger one trimmed (on disk, as an admin would) to the smaller: the
+    faster MX must not hand its POP3 server bigger mailboxes to list.
+    Returns the messages removed.
+    """
+    removed = 0
+    for a, b in zip(ours, theirs):
+        fa, fb = mailbox_files(a), mailbox_files(b)
+        big, n = (fa, len(fb)) if len(fa) > len(fb) else (fb, len(fa))
+        for path in big[n:]:
+            os.unlink(path)
+            removed += 1
+    return removed
+
+
 def postal_minutes(text):
     """Messages of each full minute postal printed (first one dropped)."""
     rows = []
@@ -742,6 +777,9 @@ def main():
         log("mailbench: postal -> Exim, %ds" % SMTP_SECS)
         rows.append(smtp_phase("exim", ["exim"], EXIM_PORT, theirs, ulist))
         wait_exim_drained(exim_conf, theirs, rows[-1]["msgs"])
+        trimmed = even_out(ours, theirs)
+        log("mailbench: POP3 mailboxes evened out (%d messages of the "
+            "fuller store set aside)" % trimmed)
         target = int(min(count_msgs(ours), count_msgs(theirs)) *
                      POP_SHARE)
         log("mailbench: rabid -> pop3d -> nfsd, %d messages (at most %ds)"
