@@ -81,6 +81,21 @@ expect_eq "$PC_RC" 0 "no malformed packet, no RPC/NFS/MOUNT expert warning or er
 expect_match "$PC_OUT" ' [1-9][0-9]* NFS and [1-9][0-9]* MOUNT frames' \
     "NFS and MOUNT were decoded on our ports"
 
+say "== the check itself: a truncated NFS call must be reported"
+# GETATTR over UDP whose file handle claims 64 bytes and carries 4.
+run_capture BAD_OUT BAD_RC timeout 60 python3 "$PCAP_CHECK" capture \
+    "$W/bad.pcapng" "$NFS_P" -- python3 -c "
+import socket, struct, time
+msg = struct.pack('>11I', 7, 0, 2, 100003, 3, 1, 0, 0, 0, 0, 64) + b'abcd'
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
+    msg, ('127.0.0.1', $NFS_P))
+time.sleep(0.5)"
+run_capture BAD_OUT BAD_RC timeout 60 python3 "$PCAP_CHECK" check \
+    "$W/bad.pcapng"
+printf '%s\n' "$BAD_OUT" | show
+expect_eq "$BAD_RC" 1 "the checker fails a capture with a malformed call"
+expect_contains "$BAD_OUT" "malformed packet" "and names the malformed packet"
+
 expect_true "nfsd is still running" nfsd_alive
 stop_nfsd
 it_finish

@@ -26,6 +26,8 @@ import time
 
 START_TIMEOUT_S = 15
 BUFFER_MB = 64
+# dumpcap says "Capturing on" a moment before it really captures.
+SETTLE_S = 1.0
 # The dissectors whose findings count.
 DISSECTORS = ("RPC", "NFS", "MOUNT")
 
@@ -57,6 +59,7 @@ class Capture:
         while time.monotonic() < deadline:
             with open(self.errlog) as f:
                 if "Capturing on" in f.read():
+                    time.sleep(SETTLE_S)     # the filter is attached
                     return
             if self.proc.poll() is not None:
                 break
@@ -103,22 +106,24 @@ def tshark(path, *args):
     return out.stdout
 
 
-def count(path, dfilter):
-    return len(tshark(path, "-Y", dfilter, "-T", "fields",
-                      "-e", "frame.number").splitlines())
+FIELDS = ("frame.number", "rpc.msgtyp", "rpc.reqframe", "rpc.repframe",
+          "_ws.malformed", "nfs.procedure_v3", "mount.procedure_v3")
 
 
-def rpc_messages(path):
-    """(calls, replies): RPC messages, several per frame counted each."""
-    types = tshark(path, "-Y", "rpc", "-T", "fields", "-E", "occurrence=a",
-                   "-E", "aggregator=,", "-e", "rpc.msgtyp").split()
-    flat = ",".join(types).split(",")
-    return flat.count("0"), flat.count("1")
+def frames(text):
+    """The -T fields part of tshark's output: one dict per frame."""
+    rows = []
+    for ln in text.splitlines():
+        cols = ln.split("\t")
+        if len(cols) != len(FIELDS) or not cols[0].isdigit():
+            continue
+        rows.append({f: [v for v in c.split(",") if v]
+                     for f, c in zip(FIELDS, cols)})
+    return rows
 
 
-def expert_rows(path):
+def expert_rows(text):
     """[(severity, count, group, protocol, summary)] from -z expert."""
-    text = tshark(path, "-q", "-z", "expert,warn")
     rows, severity, col = [], None, None
     for line in text.splitlines():
         m = re.match(r"^(Errors|Warns|Notes|Chats|Comments) \(\d+\)", line)
@@ -137,15 +142,29 @@ def expert_rows(path):
 
 
 def analyse(cap, path):
+    """One two-pass tshark run: per-frame fields and the expert table."""
+    args = ["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
+            "-E", "aggregator=,", "-z", "expert,warn"]
+    for f in FIELDS:
+        args += ["-e", f]
+    text = tshark(path, *args)
+    rows = frames(text)
     problems = []
-    cap.packets = count(path, "frame")
-    calls, replies = rpc_messages(path)
-    nfs = count(path, "nfs")
-    mount = count(path, "mount")
-    for ln in tshark(path, "-Y", "_ws.malformed").splitlines()[:10]:
-        problems.append("malformed packet: " + ln.strip())
+    cap.packets = len(rows)
+    calls = sum(r["rpc.msgtyp"].count("0") for r in rows)
+    replies = sum(r["rpc.msgtyp"].count("1") for r in rows)
+    nfs = sum(1 for r in rows if r["nfs.procedure_v3"])
+    mount = sum(1 for r in rows if r["mount.procedure_v3"])
+    # Every RPC message links to its partner (a call to its reply, a
+    # reply to its call); count the messages that do not.
+    alone = sum(len(r["rpc.msgtyp"]) - len(r["rpc.reqframe"]) -
+                len(r["rpc.repframe"]) for r in rows)
+    for r in rows:
+        if r["_ws.malformed"]:
+            problems.append("malformed packet: frame %s" %
+                            r["frame.number"][0])
     ignored = []
-    for sev, n, group, proto, summary in expert_rows(path):
+    for sev, n, group, proto, summary in expert_rows(text):
         what = "%s %s/%s: %s (x%d)" % (sev, proto, group, summary, n)
         if sev == "Errors":
             problems.append("expert " + what)
@@ -153,16 +172,12 @@ def analyse(cap, path):
             ignored.append(what)
         else:
             problems.append("expert " + what)
-    unanswered = count(path, "rpc.msgtyp == 0 && !(rpc.repframe || rpc.reqframe)")
-    if unanswered > cap.unanswered_ok:
-        problems.append("%d RPC calls without a reply" % unanswered)
-    orphans = count(path, "rpc.msgtyp == 1 && !(rpc.repframe || rpc.reqframe)")
-    if orphans:
-        problems.append("%d RPC replies to no call in the capture" % orphans)
+    if alone > cap.unanswered_ok:
+        problems.append("%d RPC messages without their call or reply" % alone)
     summary = ("%d packets, %d RPC calls, %d replies, %d NFS and %d MOUNT "
-               "frames, %d unanswered calls; %d problems; not counted (TCP): "
-               "%s" % (cap.packets, calls, replies, nfs, mount, unanswered,
-                       len(problems), "; ".join(ignored) or "none"))
+               "frames, %d messages unpaired; %d problems; not counted "
+               "(TCP): %s" % (cap.packets, calls, replies, nfs, mount, alone,
+                              len(problems), "; ".join(ignored) or "none"))
     if calls == 0 or nfs == 0:
         problems.append("no RPC/NFS traffic decoded")
     return problems[:40], summary
