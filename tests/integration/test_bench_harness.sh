@@ -9,7 +9,8 @@
 #  - raw.csv has a good row per server, workload and concurrency: exit
 #    0, operations done, no errors, server CPU per operation and peak
 #    RSS from the kernel's accounting;
-#  - medians.csv, table.txt and both PNG plots are written;
+#  - medians.csv, table.txt and both PNG plots are written, and no
+#    sanitizer report is in any log (make check SAN=1);
 #  - nothing is left behind: no cgroup, no data directory, no
 #    ganesha.nfsd, nfsd or rpcbind of the harness;
 #  - a server that will not start ends the run with exit 1 and its log,
@@ -91,6 +92,9 @@ for png in throughput latency; do
 	expect_eq "$magic" "PNG" "$png.png is a PNG"
 done
 expect_true "ganesha's log kept" test -s "$OUT/results/logs/ganesha.log"
+san=$(cat "$OUT"/results/raw/*.err "$OUT"/results/logs/nfsd.log \
+    "$OUT"/results/logs/responder.log 2>/dev/null || :)
+expect_no_sanitizer "$san" "no sanitizer report from nfsd or the bench tools"
 expect_false "the data directory is removed" test -e "$OUT/data"
 expect_eq "$(harness_left)" "" "nothing left running, no cgroup left"
 
