@@ -41,7 +41,7 @@ if [ "${BENCH_INSIDE:-}" = 1 ]; then
 		rc=$?
 		kill -0 $py 2>/dev/null || break
 	done
-	exit $rc
+	exit "$rc"
 fi
 
 # ------------------------------------------------------------- outside
@@ -66,7 +66,7 @@ export BENCH_CGROUP=mailnfs-bench.$$
 
 remove_cgroups() {
 	local d
-	for d in /sys/fs/cgroup/$BENCH_CGROUP /sys/fs/cgroup/*/$BENCH_CGROUP; do
+	for d in "/sys/fs/cgroup/$BENCH_CGROUP" /sys/fs/cgroup/*/"$BENCH_CGROUP"; do
 		[ -d "$d" ] || continue
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
@@ -79,10 +79,11 @@ interrupted=0
 BENCH_INSIDE=1 unshare --net --mount --propagation private --pid --fork \
     --mount-proc "$0" "$BUILD" &
 ns=$!
+# shellcheck disable=SC2317  # (run by the trap)
 stop_inside() {
 	interrupted=1
 	local init
-	init=$(pgrep -P "$ns" 2>/dev/null) && kill -TERM $init 2>/dev/null
+	init=$(pgrep -P "$ns" 2>/dev/null) && kill -TERM "$init" 2>/dev/null
 }
 trap stop_inside INT TERM
 while :; do
@@ -99,7 +100,7 @@ elif [ -x "$HERE/mail/run.sh" ]; then
 	echo "bench: mail end to end (bench/mail/run.sh)"
 	"$HERE/mail/run.sh" "$BUILD" "$BENCH_OUT" || {
 		echo "bench: the mail benchmark failed (exit $?)"
-		[ $rc -eq 0 ] && rc=1
+		[ "$rc" -eq 0 ] && rc=1
 	}
 else
 	echo "bench: mail benchmark skipped (no executable bench/mail/run.sh)"
@@ -107,4 +108,4 @@ fi
 [ "$interrupted" = 1 ] && exit 130
 
 python3 "$HERE/bench.py" summary "$BENCH_OUT"
-exit $rc
+exit "$rc"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2154  # run_capture sets variables by name
 # test_bench_harness.sh - a smoke run of `make bench`'s harness
 # (bench/run.sh) with tiny settings.
 #
