@@ -6,6 +6,7 @@
 # the host's "restarted" file appears.  No operation may fail (no
 # ESTALE), no line may be lost.
 RS_AFTER=50
+RS_DURING=20
 
 # rs_append FILE FROM TO: lines FROM..TO-1, one write each.
 rs_append() {
@@ -30,8 +31,10 @@ workload() {
 	echo "held before" >&3
 	kt_check "sync before the restart" sync
 	echo "KTEST READY-FOR-RESTART"
+	# At least RS_DURING appends (0.1 s apart: they span the host's
+	# kill and its second of downtime), then on until "restarted".
 	i=0
-	while ! ls /mnt | grep -qx restarted; do
+	while [ "$i" -lt "$RS_DURING" ] || ! ls /mnt | grep -qx restarted; do
 		if ! rs_append /mnt/log $n $((n + 1)); then
 			kt_fail "append $n while the server restarts"
 			break
