@@ -67,11 +67,19 @@ set -e
 "$CONFORM" -p $NFS_P -m $MOUNT_P -u 0 -g 0 127.0.0.1 "$W/sq" squash
 "$CONFORM" -p $NFS_P -m $MOUNT_P -u 1000 -g 1000 127.0.0.1 "$W/sq" other
 EOF2
-say "== nfs3_conform under tshark -i lo -f 'port $NFS_P or port $MOUNT_P'"
-run_capture CF_OUT CF_RC timeout 200 python3 "$PCAP_CHECK" capture \
-    "$W/conform.pcapng" "$NFS_P" "$MOUNT_P" -- bash "$W/runs.sh"
-printf '%s\n' "$CF_OUT" | grep -E '^(FAIL|ok|PASS)' | tail -n 5 | show
-expect_eq "$CF_RC" 0 "nfs3_conform passes while captured"
+# A capture that lost packets (a busy machine) proves nothing: once
+# more then (pcap_check.py capture exits 3).
+for attempt in 1 2; do
+	say "== nfs3_conform under dumpcap -i lo -f 'port $NFS_P or port $MOUNT_P'"
+	rm -rf "${W:?}/rw/"*
+	run_capture CF_OUT CF_RC timeout 200 python3 "$PCAP_CHECK" capture \
+	    "$W/conform.pcapng" "$NFS_P" "$MOUNT_P" -- bash "$W/runs.sh"
+	printf '%s\n' "$CF_OUT" | grep -E '^(FAIL|ok|PASS|capture:)' |
+	    tail -n 5 | show
+	[ "$CF_RC" = 3 ] || break
+	say "  (the capture dropped packets: attempt $attempt of 2)"
+done
+expect_eq "$CF_RC" 0 "nfs3_conform passes while captured, no packet dropped"
 
 say "== the capture, as tshark's dissectors see it"
 run_capture PC_OUT PC_RC timeout 300 python3 "$PCAP_CHECK" check \

@@ -5,6 +5,8 @@ Used by ktest.py (a kernel-client workload) and tests/interop/
 test_tshark.sh (the libnfs conformance run); run as a program:
 
     python3 pcap_check.py capture FILE PORT... -- CMD ARGS...
+        (exit status CMD's, or 3 if CMD passed but the capture
+        dropped packets: then a check of FILE would be inconclusive)
     python3 pcap_check.py check FILE
 
 What counts as a problem (see ../README.md): a malformed packet, any
@@ -26,6 +28,8 @@ import time
 
 START_TIMEOUT_S = 15
 BUFFER_MB = 64
+# capture's exit status when the command passed but packets were lost.
+EXIT_DROPPED = 3
 # dumpcap says "Capturing on" a moment before it really captures.
 SETTLE_S = 1.0
 # The dissectors whose findings count.
@@ -199,6 +203,10 @@ def _main(argv):
             rc = subprocess.call(argv[sep + 1:])
         finally:
             cap.stop()
+        lost = cap.dropped()
+        print("capture: %s, %d packets dropped" % (argv[1], lost))
+        if rc == 0 and lost:
+            return EXIT_DROPPED
         return rc
     print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
     return 2
