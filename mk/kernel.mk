@@ -13,6 +13,8 @@
 KDIR		:= tests/interop/kernel
 KERNEL_CACHE	?= build/kernel-cache
 KTEST		?=
+# A bound on the whole run on top of each boot's own timeout (seconds).
+KTEST_RUN_TIMEOUT ?= 1500
 KTEST_QEMU	:= $(shell command -v qemu-system-x86_64 2>/dev/null)
 
 .PHONY: check-kernel kernel-guest
@@ -39,5 +41,6 @@ check-kernel:
 	    "(make deps installs qemu-system-x86)"
 else
 check-kernel: $(BUILD)/nfsd $(BUILD)/kernel/initrd.cpio
-	KTEST_CACHE=$(KERNEL_CACHE) python3 $(KDIR)/ktest.py $(BUILD) $(KTEST)
+	KTEST_CACHE=$(KERNEL_CACHE) timeout -k 10 $(KTEST_RUN_TIMEOUT) \
+	    python3 $(KDIR)/ktest.py $(BUILD) $(KTEST)
 endif
