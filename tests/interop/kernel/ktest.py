@@ -173,7 +173,10 @@ class Run:
                 n.proc.kill()
                 rc = "killed: still running 10 s after SIGTERM"
             self.check_eq(rc, 0, "nfsd exits 0 on SIGTERM")
-        bad = [ln for ln in n.log_text().splitlines() if itest.SAN_RE.search(ln)]
+        bad = []
+        for g in range(1, n.generation + 1):     # every start's log
+            with open(self.work.join("nfsd.%d.log" % g), errors="replace") as f:
+                bad += [ln for ln in f if itest.SAN_RE.search(ln)]
         self.check(not bad, "no sanitizer report in the nfsd log", [], bad[:5])
         n.proc = None
 
@@ -213,6 +216,7 @@ class Run:
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         seen = 0
+        timed_out = False
         while True:
             lines, seen = self.read_console(seen)
             for ln in lines:
@@ -223,14 +227,16 @@ class Run:
                 self.qemu.kill()
                 self.qemu.wait()
                 self.check(False, "the guest powers off within %d s" % timeout)
+                timed_out = True
                 break
             time.sleep(POLL_S)
         lines, seen = self.read_console(seen)
         for ln in lines:
             workload.on_line(self, ln)
         out = self.qemu.stdout.read().decode(errors="replace").strip()
-        self.check(self.qemu.returncode in (0, -9) or False,
-                   "qemu exits 0", 0, "%s %s" % (self.qemu.returncode, out))
+        if not timed_out:
+            self.check(self.qemu.returncode == 0, "qemu exits 0", 0,
+                       "%s %s" % (self.qemu.returncode, out))
 
     def read_console(self, seen):
         try:
@@ -508,12 +514,10 @@ class Options(Workload):
     def after(self, run):
         names = self.names + (() if udp_disabled(run.cache) else ("udp",))
         for n in names:
-            sums = run.info.get("sum", "")
             got = [ln.split() for ln in run.console_text().splitlines()
                    if ln.startswith("KTEST INFO sum %s " % n)]
             want = got[0][-1] if got else None
-            run.check(want is not None, "guest reported a checksum for %s" % n,
-                      "a sum", sums)
+            run.check(want is not None, "guest reported a checksum for %s" % n)
             if want:
                 run.check_eq(md5_file(run.work.join("rw", n)), want,
                              "host: file written with %s" % n)
@@ -639,7 +643,7 @@ def run_one(name, build, cache, capture):
         for p in problems:
             run.check(False, "tshark: " + p)
         run.info["tshark"] = summary
-    run.stop_nfsd() if run.nfsd else None
+    run.stop_nfsd()
     report = []
     for f in run.failures:
         report.append("  - " + f)
