@@ -37,6 +37,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.dont_write_bytecode = True          # no __pycache__ in the tree
 
 import itest  # noqa: E402  (Workdir, Nfsd, SAN_RE)
 import pcap_check  # noqa: E402
