@@ -165,6 +165,20 @@ fail:
 	return -1;
 }
 
+/*
+ * libtirpc's authnone_create() (which clnt_vc_create calls) makes a
+ * process-wide singleton without a lock around its first check, so two
+ * threads making their first client at once could each make one and
+ * leak the other.  Make it once, before any client.
+ */
+static pthread_once_t authnone_once = PTHREAD_ONCE_INIT;
+
+static void
+authnone_make(void)
+{
+	(void)authnone_create();
+}
+
 /* An RPC client on a connected socket; it closes fd when destroyed. */
 static CLIENT *
 client_on(struct nfsc_conn *c, int fd, struct sockaddr_storage *ss,
@@ -173,6 +187,7 @@ client_on(struct nfsc_conn *c, int fd, struct sockaddr_storage *ss,
 	struct netbuf nb;
 	CLIENT *clnt;
 
+	(void)pthread_once(&authnone_once, authnone_make);
 	nb.maxlen = nb.len = c->addrlen;
 	nb.buf = ss;
 	if ((clnt = clnt_vc_create(fd, &nb, prog, vers, 0, 0)) == NULL) {

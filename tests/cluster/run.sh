@@ -53,6 +53,4 @@ mkdir -p /run/netns || die "mkdir /run/netns failed"
 # fileservers' fsyncs cost nothing, and nothing is left on the host.
 mount -t tmpfs -o mode=1777 cluster-tmp /tmp || die "tmpfs on /tmp failed"
 export PYTHONDONTWRITEBYTECODE=1
-# a library's leak, not ours (see the file); used by a SAN=1 build only
-export LSAN_OPTIONS=suppressions=$HERE/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
 exec python3 "$HERE/test_cluster.py" "$BUILD"
