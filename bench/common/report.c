@@ -95,35 +95,49 @@ per_sec(uint64_t n, double secs)
 	return secs > 0 ? (double)n / secs : 0.0;
 }
 
+/* The derived figures every format prints. */
+struct figures {
+	double	ops_s, mib_s, p50_us, p99_us, max_us;
+};
+
+static struct figures
+figures_of(const struct bench_result *r)
+{
+	struct figures f;
+
+	f.ops_s = per_sec(r->ops, r->secs);
+	f.mib_s = per_sec(r->bytes, r->secs) / (1024.0 * 1024.0);
+	f.p50_us = (double)lat_quantile(&r->lat, 0.50) / 1e3;
+	f.p99_us = (double)lat_quantile(&r->lat, 0.99) / 1e3;
+	f.max_us = (double)r->lat.max_ns / 1e3;
+	return f;
+}
+
 void
 result_print_line(FILE *f, const struct bench_result *r)
 {
+	struct figures g = figures_of(r);
+
 	fprintf(f, "RESULT tool=%s target=%s workload=%s conns=%u depth=%u "
 	    "ops=%llu errors=%llu secs=%.3f ops_s=%.1f mib_s=%.2f "
 	    "p50_us=%.1f p99_us=%.1f max_us=%.1f\n",
 	    r->tool, r->target, r->workload, r->conns, r->depth,
 	    (unsigned long long)r->ops, (unsigned long long)r->errors,
-	    r->secs, per_sec(r->ops, r->secs),
-	    per_sec(r->bytes, r->secs) / (1024.0 * 1024.0),
-	    (double)lat_quantile(&r->lat, 0.50) / 1e3,
-	    (double)lat_quantile(&r->lat, 0.99) / 1e3,
-	    (double)r->lat.max_ns / 1e3);
+	    r->secs, g.ops_s, g.mib_s, g.p50_us, g.p99_us, g.max_us);
 }
 
 void
 result_print_json(FILE *f, const struct bench_result *r)
 {
+	struct figures g = figures_of(r);
+
 	fprintf(f, "{\"tool\":\"%s\",\"target\":\"%s\",\"workload\":\"%s\","
 	    "\"conns\":%u,\"depth\":%u,\"ops\":%llu,\"errors\":%llu,"
 	    "\"secs\":%.3f,\"ops_s\":%.1f,\"mib_s\":%.2f,\"p50_us\":%.1f,"
 	    "\"p99_us\":%.1f,\"max_us\":%.1f}\n",
 	    r->tool, r->target, r->workload, r->conns, r->depth,
 	    (unsigned long long)r->ops, (unsigned long long)r->errors,
-	    r->secs, per_sec(r->ops, r->secs),
-	    per_sec(r->bytes, r->secs) / (1024.0 * 1024.0),
-	    (double)lat_quantile(&r->lat, 0.50) / 1e3,
-	    (double)lat_quantile(&r->lat, 0.99) / 1e3,
-	    (double)r->lat.max_ns / 1e3);
+	    r->secs, g.ops_s, g.mib_s, g.p50_us, g.p99_us, g.max_us);
 }
 
 void
@@ -137,12 +151,10 @@ result_print_header(FILE *f)
 void
 result_print_row(FILE *f, const struct bench_result *r)
 {
+	struct figures g = figures_of(r);
+
 	fprintf(f, "%-10s %5u %5u %10llu %11.1f %9.2f %9.1f %9.1f %10.1f "
 	    "%7llu\n", r->workload, r->conns, r->depth,
-	    (unsigned long long)r->ops, per_sec(r->ops, r->secs),
-	    per_sec(r->bytes, r->secs) / (1024.0 * 1024.0),
-	    (double)lat_quantile(&r->lat, 0.50) / 1e3,
-	    (double)lat_quantile(&r->lat, 0.99) / 1e3,
-	    (double)r->lat.max_ns / 1e3,
-	    (unsigned long long)r->errors);
+	    (unsigned long long)r->ops, g.ops_s, g.mib_s, g.p50_us, g.p99_us,
+	    g.max_us, (unsigned long long)r->errors);
 }
