@@ -43,6 +43,13 @@ mkdir -p "$CACHE/deb"
 DEB=$(ls "$CACHE"/deb/linux-image-*.deb 2>/dev/null | head -n 1 || :)
 if [ -z "$DEB" ]; then
 	PKG=$(pick_package)
+	# A fresh machine whose packages were all there already (so make
+	# deps did not update) may have no package lists yet.
+	if [ -z "$PKG" ] && [ "$(id -u)" -eq 0 ]; then
+		echo "fetch-kernel: apt-get update (no package lists yet)"
+		apt-get update -qq || die "apt-get update failed"
+		PKG=$(pick_package)
+	fi
 	[ -n "$PKG" ] || die "apt-cache knows no linux-image-amd64" \
 	    "(run apt-get update first)"
 	echo "fetch-kernel: apt-get download $PKG"
