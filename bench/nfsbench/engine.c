@@ -212,6 +212,26 @@ op_error(struct slot *s, const char *what, int status)
 	op_done(s, false, 0);
 }
 
+int
+reply_status(int status, const void *data)
+{
+	if (status != RPC_STATUS_SUCCESS || data == NULL)
+		return -1;
+	return (int)*(const nfsstat3 *)data;	/* every result starts so */
+}
+
+bool
+reply_ok(struct slot *s, int status, const void *data, const char *what)
+{
+	int st = reply_status(status, data);
+
+	if (st != NFS3_OK) {
+		op_error(s, what, st);
+		return false;
+	}
+	return true;
+}
+
 /*
  * The operation in s cannot go on now (a resource is busy): it stays
  * in flight and the job's resume() is called on a later loop turn.

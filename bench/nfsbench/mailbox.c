@@ -121,14 +121,8 @@ cb_fill_create(struct rpc_context *rpc, int status, void *data, void *pd)
 	CREATE3res *res = data;
 
 	(void)rpc;
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, "fill CREATE", -1);
+	if (!reply_ok(s, status, data, "fill CREATE"))
 		return;
-	}
-	if (res->status != NFS3_OK) {
-		op_error(s, "fill CREATE", (int)res->status);
-		return;
-	}
 	if (!res->CREATE3res_u.resok.obj.handle_follows) {
 		op_error(s, "fill CREATE (no handle)", NB_ECHECK);
 		return;

@@ -208,6 +208,11 @@ int	 run_job(const struct job *, const struct run_params *,
 	    struct run *out);
 void	 op_done(struct slot *, bool ok, uint64_t bytes);
 void	 op_error(struct slot *, const char *what, int status);
+/* A reply's NFS status, or -1 when the call itself failed. */
+int	 reply_status(int status, const void *data);
+/* NFS3_OK, or op_error() with what and false. */
+bool	 reply_ok(struct slot *, int status, const void *data,
+	    const char *what);
 void	 op_park(struct slot *);
 bool	 run_stopping(const struct run *);
 bool	 run_issuing_done(const struct run *);

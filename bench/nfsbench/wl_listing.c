@@ -65,14 +65,8 @@ cb_listing(struct rpc_context *rpc, int status, void *data, void *pd)
 	entryplus3 ent;
 
 	(void)rpc;
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, "READDIRPLUS", -1);
+	if (!reply_ok(s, status, data, "READDIRPLUS"))
 		return;
-	}
-	if (res->status != NFS3_OK) {
-		op_error(s, "READDIRPLUS", (int)res->status);
-		return;
-	}
 	memcpy(s->cookieverf, res->READDIRPLUS3res_u.resok.cookieverf,
 	    sizeof(s->cookieverf));
 	for (e = entry_get(res->READDIRPLUS3res_u.resok.reply.entries, &ent);

@@ -25,20 +25,6 @@
 
 static void	 dlv_finish(struct slot *);
 
-static bool
-reply_ok(struct slot *s, int status, void *data, const char *what)
-{
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, what, -1);
-		return false;
-	}
-	if (*(nfsstat3 *)data != NFS3_OK) {
-		op_error(s, what, (int)*(nfsstat3 *)data);
-		return false;
-	}
-	return true;
-}
-
 static void
 cb_dlv_done(struct rpc_context *rpc, int status, void *data, void *pd)
 {
@@ -234,12 +220,10 @@ pop_fail(struct slot *s, const char *what, int status)
 static bool
 pop_ok(struct slot *s, int status, void *data, const char *what)
 {
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		pop_fail(s, what, -1);
-		return false;
-	}
-	if (*(nfsstat3 *)data != NFS3_OK) {
-		pop_fail(s, what, (int)*(nfsstat3 *)data);
+	int st = reply_status(status, data);
+
+	if (st != NFS3_OK) {
+		pop_fail(s, what, st);
 		return false;
 	}
 	return true;

@@ -49,14 +49,8 @@ cb_mix_fill(struct rpc_context *rpc, int status, void *data, void *pd)
 	WRITE3args a;
 
 	(void)rpc;
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, "setup", -1);
+	if (!reply_ok(s, status, data, "setup"))
 		return;
-	}
-	if (*(nfsstat3 *)data != NFS3_OK) {
-		op_error(s, "setup", (int)*(nfsstat3 *)data);
-		return;
-	}
 	if (s->step == 1) {
 		op_done(s, true, 0);
 		return;

@@ -83,14 +83,8 @@ cb_seq_write(struct rpc_context *rpc, int status, void *data, void *pd)
 
 	(void)rpc;
 	c->seq_inflight--;
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, "WRITE", -1);
+	if (!reply_ok(s, status, data, "WRITE"))
 		return;
-	}
-	if (res->status != NFS3_OK) {
-		op_error(s, "WRITE", (int)res->status);
-		return;
-	}
 	if (res->WRITE3res_u.resok.count != s->count) {
 		op_error(s, "short WRITE", NB_ECHECK);
 		return;

@@ -19,17 +19,9 @@ static void
 cb_one(struct rpc_context *rpc, int status, void *data, void *pd)
 {
 	struct slot *s = pd;
-	int st;
 
 	(void)rpc;
-	if (status != RPC_STATUS_SUCCESS || data == NULL) {
-		op_error(s, "reply", -1);
-		return;
-	}
-	st = (int)*(nfsstat3 *)data;
-	if (st != NFS3_OK)
-		op_error(s, "reply", st);
-	else
+	if (reply_ok(s, status, data, "reply"))
 		op_done(s, true, 0);
 }
 
