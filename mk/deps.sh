@@ -6,7 +6,7 @@ set -eu
 
 # build: compiler, rpcgen, XDR runtime, OpenSSL, CUnit, libnfs, libcrypt,
 #        tinycdb (the compiled userdb)
-# tests: rpcbind, rpcinfo/showmount, nfs-ls, python3, namespaces
+# tests: rpcbind, rpcinfo/showmount, nfs-ls, python3, namespaces, strace
 # fuzz: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
 # make valgrind: valgrind
 # kernel client (qemu guest): qemu-system-x86, busybox-static, kmod;
@@ -16,7 +16,7 @@ set -eu
 #        (the mail peers), gnuplot (plots), linux-perf (profiles)
 PACKAGES="gcc make pkg-config libc6-dev rpcsvc-proto libtirpc-dev
 libssl-dev libcunit1-dev libnfs-dev libnfs-utils libcrypt-dev libcdb-dev
-rpcbind nfs-common python3 iproute2 util-linux procps
+rpcbind nfs-common python3 iproute2 util-linux procps strace
 clang libclang-rt-14-dev llvm valgrind mandoc
 qemu-system-x86 busybox-static kmod tshark
 dnsmasq exim4-daemon-light rsync

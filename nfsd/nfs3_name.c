@@ -4,9 +4,10 @@
  * SYMLINK (3.3.10), MKNOD (3.3.11), REMOVE (3.3.12), RMDIR (3.3.13),
  * RENAME (3.3.14) and LINK (3.3.15).
  *
- * Every change is on stable storage (the directory fsynced) before the
- * reply, and carries weak cache consistency data: the directory's
- * attributes taken just before the change and just after it.
+ * Every change is on stable storage before the reply (the directory
+ * fsynced, and first the inode of what was made or linked), and
+ * carries weak cache consistency data: the directory's attributes
+ * taken just before the change and just after it.
  */
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -92,8 +93,9 @@ made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
 	size_t fhlen;
 	struct stat sb;
 
-	if (st == NFS3_OK)
-		st = dirop_commit(op, st);
+	if (st == NFS3_OK && vfs_sync_name(op->dir.fd, name) == -1)
+		st = vfs_errno(errno);
+	st = dirop_commit(op, st);
 	if (st != NFS3_OK) {
 		dirop_wcc(op, m->failwcc);
 		return st;
@@ -535,6 +537,9 @@ nfs3_link(struct rpc_req *req, void *argp, void *resp)
 		    AT_SYMLINK_FOLLOW) == -1)
 			st = vfs_errno(errno);
 	}
+	/* the link count, then the new entry */
+	if (st == NFS3_OK && vfs_sync_obj(&file) == -1)
+		st = vfs_errno(errno);
 	st = dirop_commit(&op, st);
 	/* resok and resfail hold the same fields */
 	vfs_post_op(file.ve, file.fd, &ok->file_attributes);

@@ -1,12 +1,13 @@
 /*
  * wl_mail.c - the Maildir workloads with an NFS server's durability:
- * deliver (create in tmp/ and fsync tmp/, write --msg-size, fdatasync or
- * O_DSYNC, rename into new/ or link + unlink, fsync both directories)
- * into a random one of --mailboxes mailboxes, and pop (readdir new/ with an fstatat of
- * each entry once per mailbox, then per message: read it, rename into
- * cur/, unlink it, fsyncing the directories each namespace change
- * touched).  Every namespace change is on disk before the "reply", as
- * an NFS server must have it before it answers.
+ * deliver (create in tmp/, fsync it and tmp/, write --msg-size,
+ * fdatasync or O_DSYNC, rename into new/ or link + unlink, fsync both
+ * directories) into a random one of --mailboxes mailboxes, and pop
+ * (readdir new/ with an fstatat of each entry once per mailbox, then
+ * per message: read it, rename into cur/, unlink it, fsyncing the
+ * directories each namespace change touched).  Every namespace change
+ * is on disk before the "reply", as an NFS server must have it before
+ * it answers.
  */
 #include <sys/stat.h>
 
@@ -116,7 +117,8 @@ deliver_write(struct worker *w, const struct box *b, const char *name)
 		op_fail(w, "create");
 		return -1;
 	}
-	if (sync_dir(b->tmp) == -1) {
+	/* as nfsd's CREATE: the new inode, then the entry */
+	if (fsync(fd) == -1 || sync_dir(b->tmp) == -1) {
 		op_fail(w, "fsync tmp/");
 		close(fd);
 		return -1;
@@ -174,8 +176,8 @@ op_deliver(struct worker *w, uint64_t seq, uint64_t *bytes)
 }
 
 const struct workload wl_deliver = { "deliver", "Maildir delivery into a "
-    "random mailbox: create in tmp/ (fsync tmp/), write --msg-size, fdatasync (or O_DSYNC with "
-    "--sync filesync), rename into new/ (or link + unlink with --link), "
+    "random mailbox: create in tmp/ (fsync it and tmp/), write "
+    "--msg-size, fdatasync (or O_DSYNC with --sync filesync), rename into new/ (or link + unlink with --link), "
     "fsync new/ and tmp/", prepare_deliver, op_deliver, NULL, boxes_close,
     false };
 

@@ -4,7 +4,8 @@
  * descriptors behind its handles): GETATTR 26% fstat, LOOKUP 24%
  * fstatat, READ 18% pread 4 KiB, ACCESS 11% faccessat, WRITE 10% pwrite
  * 4 KiB (no fsync: UNSTABLE), SETATTR 4% fchmod or futimens + fsync,
- * CREATE 2% and REMOVE 2% (the directory fsynced), READDIRPLUS 2% (the
+ * CREATE 2% (the new file and the directory fsynced) and REMOVE 2%
+ * (the directory fsynced), READDIRPLUS 2% (the
  * first MIX_RDP_ENTRIES entries, as many as one 32 KiB reply with
  * attributes and handles holds, each fstatat'ed), FSSTAT 1% fstatvfs.
  * REMOVE takes a file this thread created; with none, it creates one.
@@ -186,6 +187,10 @@ mix_create(struct worker *w, uint64_t seq)
 	    0644);
 	if (fd == -1)
 		return -1;
+	if (fsync(fd) == -1) {		/* as nfsd's CREATE */
+		close(fd);
+		return -1;
+	}
 	close(fd);
 	if (s->n < MIX_RING)
 		s->made[s->n++] = seq;	/* else left for the cleanup */

@@ -339,6 +339,36 @@ vfs_sync_dir(int dirfd)
 }
 
 int
+vfs_sync_name(int dirfd, const char *name)
+{
+	char path[32];
+	struct stat st;
+	int pfd, fd, rc = 0, saved;
+
+	if (vfs_cred_root() == -1)
+		return -1;
+	if ((pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(pfd, &st) == -1)
+		rc = -1;
+	else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		vfs_fdpath(pfd, path);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+			rc = -1;
+		else {
+			rc = fsync(fd);
+			saved = errno;
+			close(fd);
+			errno = saved;
+		}
+	}
+	saved = errno;
+	close(pfd);
+	errno = saved;
+	return rc;
+}
+
+int
 vfs_sync_obj(struct vfs_obj *obj)
 {
 	int fd;

@@ -108,6 +108,13 @@ void	vfs_fdpath(int fd, char buf[32]);
 nfsstat3 vfs_check_name(const char *name, bool allow_dots);
 /* Make a directory's changes durable (switches the thread to root). */
 int	vfs_sync_dir(int dirfd);
+/*
+ * Make the inode a new entry names durable (regular files and
+ * directories; others have no descriptor fsync takes).  A directory's
+ * fsync makes the entry durable, but without a journal (ext2, ext4
+ * with no journal) not the inode it names.  As root.
+ */
+int	vfs_sync_name(int dirfd, const char *name);
 /* Make obj's own metadata durable (regular files and directories). */
 int	vfs_sync_obj(struct vfs_obj *obj);
 
