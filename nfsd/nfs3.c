@@ -35,14 +35,14 @@ nfs3_end(struct nfs3_call *c)
 static nfsstat3
 admit(struct nfs3_call *c, const struct export *exp)
 {
-	const struct rpc_authsys *sys = &c->req->hdr.sys;
+	const struct rpc_authsys *sys = &c->req->hdr->sys;
 	const struct export_group *g;
 
 	if ((g = export_match(exp, c->req->peer, c->req->peerlen)) == NULL)
 		return NFS3ERR_ACCES;
 	if (g->opts.resvport && rpc_peer_port(c->req) > RESERVED_PORT_MAX)
 		return NFS3ERR_ACCES;
-	vfs_cred_map(&g->opts, c->req->hdr.cred_flavor == RPC_AUTH_SYS,
+	vfs_cred_map(&g->opts, c->req->hdr->cred_flavor == RPC_AUTH_SYS,
 	    sys->uid, sys->gid, sys->ngids, sys->gids, &c->cred);
 	c->ro = g->opts.ro;
 	return NFS3_OK;

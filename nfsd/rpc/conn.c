@@ -33,6 +33,8 @@ conn_new(struct loop *lp, int fd, const struct sockaddr_storage *peer,
 	c->loop = lp;
 	c->fd = fd;
 	atomic_init(&c->refs, 1);
+	atomic_init(&c->outq_bytes, 0);
+	atomic_init(&c->paused, false);
 	pthread_mutex_init(&c->lock, NULL);
 	rec_init(&c->rec, srv->cfg.max_record);
 	c->peer = *peer;
@@ -134,18 +136,28 @@ static void conn_set_events_locked(struct conn *c);
  * max_outq + max_inflight replies of memory.
  */
 static bool
-conn_may_dispatch_locked(const struct conn *c)
+conn_outq_full(struct conn *c)
 {
-	const struct rpc_server_config *cfg = &c->srv->cfg;
-
-	return c->inflight < cfg->max_inflight && c->outq_bytes <= cfg->max_outq;
+	return atomic_load_explicit(&c->outq_bytes, memory_order_relaxed) >
+	    c->srv->cfg.max_outq;
 }
 
+static bool
+conn_may_dispatch_locked(struct conn *c)
+{
+	return c->inflight < c->srv->cfg.max_inflight && !conn_outq_full(c);
+}
+
+/*
+ * paused says whether the backlog holds calls: set here, the only
+ * place a backlog is taken from, after every change to it.
+ */
 static void
 conn_set_paused_locked(struct conn *c, bool paused)
 {
-	if (c->paused != paused) {
-		c->paused = paused;
+	if (atomic_load_explicit(&c->paused, memory_order_relaxed) != paused) {
+		atomic_store_explicit(&c->paused, paused,
+		    memory_order_relaxed);
 		conn_set_events_locked(c);
 	}
 }
@@ -203,30 +215,50 @@ conn_submit(struct conn *c)
 }
 
 /*
+ * Do calls wait in the backlog (and the connection is not read)?  The
+ * loop thread asks without the lock: only it adds to the backlog and
+ * pauses, so false is never stale; true may be (a worker has just
+ * taken the last call), and then the loop only stops reading until the
+ * worker's epoll_ctl wakes it, or sends a quick call the slow way.
+ */
+static bool
+conn_paused(struct conn *c)
+{
+	return atomic_load_explicit(&c->paused, memory_order_relaxed);
+}
+
+/*
  * May the loop run this call now?  Only when nothing is waiting before
  * it (the backlog) and the peer reads its replies (outq under the cap).
+ * Without the lock, like conn_paused; outq_bytes may be stale by what
+ * a worker queues meanwhile, as it was a moment after the lock was let
+ * go: the cap is a bound on memory that the loop's batch of quick
+ * replies already overshoots, and every reply goes through conn_send,
+ * under the lock, whatever this said.
  */
 static bool
 conn_may_run_now(struct conn *c)
 {
-	bool ok;
-
-	pthread_mutex_lock(&c->lock);
-	ok = c->backlog == NULL && c->outq_bytes <= c->srv->cfg.max_outq;
-	pthread_mutex_unlock(&c->lock);
-	return ok;
+	return !conn_paused(c) && !conn_outq_full(c);
 }
 
-/* A whole call is in the reassembler: run it here or hand it over. */
+/*
+ * A whole call is in the reassembler: run it here or hand it over.
+ * Its header is decoded once for both the choice and the run; a
+ * worker decodes it again.
+ */
 static bool
 conn_route(struct conn *c)
 {
 	struct rpc_server *srv = c->srv;
+	struct rpc_call call;
 
-	if (srv->cfg.quick_inline &&
-	    rpc_call_quick(srv->progs, srv->nprogs, c->rec.buf, c->rec.len) &&
-	    conn_may_run_now(c))
-		return loop_call(c->loop, c, c->rec.buf, c->rec.len);
+	if (srv->cfg.quick_inline && conn_may_run_now(c)) {
+		rpc_call_find(srv->progs, srv->nprogs, c->rec.buf, c->rec.len,
+		    &call);
+		if (rpc_call_quick(&call))
+			return loop_call(c->loop, c, &call);
+	}
 	conn_submit(c);
 	return true;
 }
@@ -253,17 +285,6 @@ conn_consume(struct conn *c, const uint8_t *buf, size_t n)
 		off += used;
 	}
 	return true;
-}
-
-static bool
-conn_paused(struct conn *c)
-{
-	bool paused;
-
-	pthread_mutex_lock(&c->lock);
-	paused = c->paused;
-	pthread_mutex_unlock(&c->lock);
-	return paused;
 }
 
 /*
@@ -317,7 +338,8 @@ conn_flush_locked(struct conn *c)
 		if (n == -1)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		o->off += (size_t)n;
-		c->outq_bytes -= (size_t)n;
+		atomic_fetch_sub_explicit(&c->outq_bytes, (size_t)n,
+		    memory_order_relaxed);
 		if (o->off < o->len)
 			return 0;
 		c->outq = o->next;
@@ -336,7 +358,7 @@ static void
 conn_set_events_locked(struct conn *c)
 {
 	struct epoll_event ev;
-	uint32_t want = c->paused ? 0 : EPOLLIN | EPOLLRDHUP;
+	uint32_t want = conn_paused(c) ? 0 : EPOLLIN | EPOLLRDHUP;
 
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -360,7 +382,7 @@ conn_queue_locked(struct conn *c, const uint8_t *buf, size_t len)
 	o->len = len;
 	o->off = 0;
 	memcpy(o->data, buf, len);
-	c->outq_bytes += len;
+	atomic_fetch_add_explicit(&c->outq_bytes, len, memory_order_relaxed);
 	if (c->outq_tail != NULL)
 		c->outq_tail->next = o;
 	else

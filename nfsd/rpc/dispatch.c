@@ -1,8 +1,10 @@
 /*
- * dispatch.c - from a call record to a reply: decode the call header,
- * find program, version and procedure, check the credential flavor,
- * decode the arguments, run the handler and encode its results.
- * Every RPC-level error of RFC 5531 section 9 is answered here.
+ * dispatch.c - from a call record to a reply: decode the call header
+ * and find program, version and procedure (once, rpc_call_find: the
+ * loop routes the call by what it found), then check the credential
+ * flavor, decode the arguments, run the handler and encode its
+ * results.  Every RPC-level error of RFC 5531 section 9 is answered
+ * here.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -59,7 +61,7 @@ static enum rpc_disp
 reply_error(struct rpc_req *req, enum rpc_status st, uint8_t *out,
     size_t *outlen)
 {
-	uint32_t xid = req->hdr.xid;
+	uint32_t xid = req->hdr->xid;
 
 	switch (st) {
 	case RPC_ERR_GARBAGE:
@@ -89,10 +91,11 @@ run_cleanup(struct rpc_req *req)
 
 /* Decode args, call the handler, encode the results after the header. */
 static enum rpc_disp
-run_proc(const struct rpc_proc *proc, struct rpc_req *req,
-    const uint8_t *rec, size_t len, uint8_t *out, size_t outcap,
-    size_t *outlen)
+run_proc(const struct rpc_call *call, struct rpc_req *req, uint8_t *out,
+    size_t outcap, size_t *outlen)
 {
+	const struct rpc_proc *proc = call->proc;
+	size_t off = call->hdr.args_off;
 	enum rpc_status st;
 	XDR xdrs;
 	void *args, *res;
@@ -104,8 +107,8 @@ run_proc(const struct rpc_proc *proc, struct rpc_req *req,
 	if (args == NULL || res == NULL)
 		return reply_error(req, RPC_ERR_SYSTEM, out, outlen);
 
-	xdrmem_create(&xdrs, (char *)(uintptr_t)(rec + req->hdr.args_off),
-	    (u_int)(len - req->hdr.args_off), XDR_DECODE);
+	xdrmem_create(&xdrs, (char *)(uintptr_t)(call->rec + off),
+	    (u_int)(call->len - off), XDR_DECODE);
 	if (!proc->xdr_args(&xdrs, args)) {
 		xdr_free(proc->xdr_args, args);
 		return reply_error(req, RPC_ERR_GARBAGE, out, outlen);
@@ -117,7 +120,7 @@ run_proc(const struct rpc_proc *proc, struct rpc_req *req,
 		return reply_error(req, st, out, outlen);
 	}
 
-	hlen = rpc_reply_accepted(out, req->hdr.xid, ACC_SUCCESS);
+	hlen = rpc_reply_accepted(out, call->hdr.xid, ACC_SUCCESS);
 	xdrmem_create(&xdrs, (char *)out + hlen, (u_int)(outcap - hlen),
 	    XDR_ENCODE);
 	encoded = proc->xdr_res(&xdrs, res);
@@ -136,22 +139,22 @@ run_proc(const struct rpc_proc *proc, struct rpc_req *req,
  * it was executed before, dropped while its first copy still runs.
  */
 static enum rpc_disp
-run_once(const struct rpc_proc *proc, struct rpc_req *req,
-    const uint8_t *rec, size_t len, uint8_t *out, size_t outcap,
-    size_t *outlen)
+run_once(const struct rpc_call *call, struct rpc_req *req, uint8_t *out,
+    size_t outcap, size_t *outlen)
 {
-	const struct rpc_call_hdr *h = &req->hdr;
+	const struct rpc_call_hdr *h = &call->hdr;
 	struct drc_entry *ent;
 	struct drc_key key;
 	enum rpc_disp disp;
 
 	drc_key_make(&key, req->peer, req->transport == RPC_UDP, h->xid,
-	    h->prog, h->vers, h->proc, rec + h->args_off, len - h->args_off);
+	    h->prog, h->vers, h->proc, call->rec + h->args_off,
+	    call->len - h->args_off);
 	switch (drc_begin(req->drc, &key, out, outcap, outlen, &ent)) {
 	case DRC_HIT:
 		stats_event(req->stats, STATS_DRC_HIT);
 		log_debug("%s xid %08x: answered from the reply cache",
-		    proc->name, h->xid);
+		    call->proc->name, h->xid);
 		return RPC_DISP_REPLY;
 	case DRC_BUSY:
 		stats_event(req->stats, STATS_DRC_DROP);
@@ -159,7 +162,7 @@ run_once(const struct rpc_proc *proc, struct rpc_req *req,
 	case DRC_NEW:
 		break;
 	}
-	disp = run_proc(proc, req, rec, len, out, outcap, outlen);
+	disp = run_proc(call, req, out, outcap, outlen);
 	drc_finish(req->drc, ent, disp == RPC_DISP_REPLY ? out : NULL,
 	    *outlen);
 	return disp;
@@ -211,38 +214,50 @@ rpc_peer_port(const struct rpc_req *req)
 	return 0;
 }
 
-bool
-rpc_call_quick(const struct rpc_prog *progs, size_t nprogs,
-    const uint8_t *rec, size_t len)
+void
+rpc_call_find(const struct rpc_prog *progs, size_t nprogs,
+    const uint8_t *rec, size_t len, struct rpc_call *call)
 {
-	const struct rpc_prog *prog;
-	const struct rpc_vers *vers;
-	const struct rpc_proc *proc;
-	struct rpc_call_hdr h;
+	call->rec = rec;
+	call->len = len;
+	call->prog = NULL;
+	call->vers = NULL;
+	call->proc = NULL;
+	if ((call->decoded = rpc_call_decode(rec, len, &call->hdr)) !=
+	    RPC_DECODE_OK ||
+	    (call->prog = find_prog(progs, nprogs, call->hdr.prog)) == NULL ||
+	    (call->vers = find_vers(call->prog, call->hdr.vers)) == NULL)
+		return;
+	call->proc = find_proc(call->vers, call->hdr.proc);
+}
 
-	if (rpc_call_decode(rec, len, &h) != RPC_DECODE_OK ||
-	    (prog = find_prog(progs, nprogs, h.prog)) == NULL ||
-	    (vers = find_vers(prog, h.vers)) == NULL ||
-	    (proc = find_proc(vers, h.proc)) == NULL)
+bool
+rpc_call_quick(const struct rpc_call *call)
+{
+	const struct rpc_proc *proc = call->proc;
+	size_t off = call->hdr.args_off;
+
+	if (call->decoded != RPC_DECODE_OK || proc == NULL)
 		return true;		/* an error reply, or nothing */
 	if (proc->quick != NULL)
-		return proc->quick(rec + h.args_off, len - h.args_off);
+		return proc->quick(call->rec + off, call->len - off);
 	return (proc->flags & RPC_PROC_QUICK) != 0;
 }
 
 enum rpc_disp
-rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
-    struct rpc_req *req, const uint8_t *rec, size_t len, uint8_t *out,
-    size_t outcap, size_t *outlen)
+rpc_dispatch(const struct rpc_prog *progs, struct rpc_req *req,
+    const struct rpc_call *call, uint8_t *out, size_t outcap,
+    size_t *outlen)
 {
-	const struct rpc_prog *prog;
-	const struct rpc_vers *vers;
-	const struct rpc_proc *proc;
-	struct rpc_call_hdr *h = &req->hdr;
+	const struct rpc_call_hdr *h = &call->hdr;
+	const struct rpc_prog *prog = call->prog;
+	const struct rpc_vers *vers = call->vers;
+	const struct rpc_proc *proc = call->proc;
 	struct timespec t0, t1;
 	enum rpc_disp disp;
 
-	switch (rpc_call_decode(rec, len, h)) {
+	req->hdr = h;
+	switch (call->decoded) {
 	case RPC_DECODE_OK:
 		break;
 	case RPC_DECODE_MISMATCH:
@@ -256,18 +271,18 @@ rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 		stats_event(req->stats, STATS_NOT_RPC);
 		return RPC_DISP_CLOSE;
 	}
-	if ((prog = find_prog(progs, nprogs, h->prog)) == NULL) {
+	if (prog == NULL) {
 		stats_event(req->stats, STATS_UNAVAIL);
 		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROG_UNAVAIL);
 		return RPC_DISP_REPLY;
 	}
-	if ((vers = find_vers(prog, h->vers)) == NULL) {
+	if (vers == NULL) {
 		stats_event(req->stats, STATS_UNAVAIL);
 		*outlen = rpc_reply_prog_mismatch(out, h->xid,
 		    prog->vers[0].vers, prog->vers[prog->nvers - 1].vers);
 		return RPC_DISP_REPLY;
 	}
-	if ((proc = find_proc(vers, h->proc)) == NULL) {
+	if (proc == NULL) {
 		stats_event(req->stats, STATS_UNAVAIL);
 		*outlen = rpc_reply_accepted(out, h->xid, ACC_PROC_UNAVAIL);
 		return RPC_DISP_REPLY;
@@ -279,9 +294,9 @@ rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM))
-		disp = run_once(proc, req, rec, len, out, outcap, outlen);
+		disp = run_once(call, req, out, outcap, outlen);
 	else
-		disp = run_proc(proc, req, rec, len, out, outcap, outlen);
+		disp = run_proc(call, req, out, outcap, outlen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	stats_call(stats_proc(req->stats, (size_t)(prog - progs),
 	    (size_t)(vers - prog->vers), h->proc), elapsed_usec(&t0, &t1));

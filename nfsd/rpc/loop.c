@@ -248,7 +248,7 @@ tcp_accept(struct loop *lp, struct listen_src *ls)
 }
 
 bool
-loop_call(struct loop *lp, struct conn *c, const uint8_t *rec, size_t len)
+loop_call(struct loop *lp, struct conn *c, const struct rpc_call *call)
 {
 	enum rpc_disp disp;
 	size_t outlen;
@@ -257,7 +257,7 @@ loop_call(struct loop *lp, struct conn *c, const uint8_t *rec, size_t len)
 	if (lp->outcap - lp->outlen < c->srv->cfg.max_record + REC_MARK_SIZE)
 		loop_flush(lp, c);
 	disp = call_run(lp->srv, &lp->arena, RPC_TCP, &c->peer, c->peerlen,
-	    rec, len, lp->out + lp->outlen + REC_MARK_SIZE,
+	    call, lp->out + lp->outlen + REC_MARK_SIZE,
 	    lp->outcap - lp->outlen - REC_MARK_SIZE, &outlen);
 	if (disp == RPC_DISP_CLOSE) {
 		log_info("%s: not an RPC call, closing", c->name);
@@ -318,14 +318,14 @@ udp_submit(struct rpc_server *srv, const struct job *dgram)
 }
 
 static void
-udp_run(struct loop *lp, const struct job *dgram)
+udp_run(struct loop *lp, const struct job *dgram,
+    const struct rpc_call *call)
 {
 	enum rpc_disp disp;
 	size_t outlen;
 
 	disp = call_run(lp->srv, &lp->arena, RPC_UDP, &dgram->peer,
-	    dgram->peerlen, dgram->rec, dgram->len, lp->out, RPC_UDP_MAX,
-	    &outlen);
+	    dgram->peerlen, call, lp->out, RPC_UDP_MAX, &outlen);
 	if (disp == RPC_DISP_REPLY)
 		udp_send(dgram, lp->out, outlen);
 }
@@ -338,6 +338,7 @@ loop_udp_readable(struct loop *lp, struct listen_src *ls)
 	struct iovec iov = { lp->udpbuf, RPC_UDP_MAX + 1 };
 	struct msghdr msg;
 	struct job dgram;
+	struct rpc_call call;
 	ssize_t n;
 	int i;
 
@@ -360,12 +361,15 @@ loop_udp_readable(struct loop *lp, struct listen_src *ls)
 		dgram.peerlen = msg.msg_namelen;
 		dgram.udp = ls;
 		udp_local(&dgram, &msg);
-		if (srv->cfg.quick_inline &&
-		    rpc_call_quick(srv->progs, srv->nprogs, dgram.rec,
-		    dgram.len))
-			udp_run(lp, &dgram);
-		else
-			udp_submit(srv, &dgram);
+		if (srv->cfg.quick_inline) {
+			rpc_call_find(srv->progs, srv->nprogs, dgram.rec,
+			    dgram.len, &call);
+			if (rpc_call_quick(&call)) {
+				udp_run(lp, &dgram, &call);
+				continue;
+			}
+		}
+		udp_submit(srv, &dgram);
 	}
 }
 

@@ -95,16 +95,21 @@ struct conn {
 	struct loop		*loop;		/* the one that reads it */
 	int			 fd;
 	atomic_int		 refs;
-	pthread_mutex_t		 lock;		/* dead, outq, events */
+	/*
+	 * lock: everything below up to paused.  outq_bytes and paused
+	 * change only under it, but are atomic: the loop reads them
+	 * without it for every call (conn_may_run_now).
+	 */
+	pthread_mutex_t		 lock;
 	bool			 dead;
 	uint32_t		 events;
 	struct outbuf		*outq;
 	struct outbuf		*outq_tail;
-	size_t			 outq_bytes;
+	atomic_size_t		 outq_bytes;
 	unsigned		 inflight;	/* calls with the workers */
 	struct job		*backlog;	/* calls read, waiting their turn */
 	struct job		*backlog_tail;
-	bool			 paused;	/* not reading: too much pending */
+	atomic_bool		 paused;	/* backlog != NULL: not reading */
 	time_t			 last_active;	/* loop thread only */
 	struct rec_reader	 rec;
 	struct sockaddr_storage	 peer;
@@ -168,8 +173,8 @@ void	loop_run(struct loop *lp);
 void	loop_deal(struct rpc_server *srv, int fd,
 	    const struct sockaddr_storage *peer, socklen_t peerlen);
 /* Run a quick call now; false if the connection must close. */
-bool	loop_call(struct loop *lp, struct conn *c, const uint8_t *rec,
-	    size_t len);
+bool	loop_call(struct loop *lp, struct conn *c,
+	    const struct rpc_call *call);
 /* Send the quick replies gathered for c. */
 void	loop_flush(struct loop *lp, struct conn *c);
 void	loop_udp_readable(struct loop *lp, struct listen_src *ls);
@@ -193,7 +198,7 @@ void	conn_reap_idle(struct loop *lp, time_t now);
 /* Dispatch one call with this thread's arena into out (cap bytes). */
 enum rpc_disp call_run(struct rpc_server *srv, struct arena *arena,
 	    enum rpc_transport transport, const struct sockaddr_storage *peer,
-	    socklen_t peerlen, const uint8_t *rec, size_t len, uint8_t *out,
+	    socklen_t peerlen, const struct rpc_call *call, uint8_t *out,
 	    size_t cap, size_t *outlen);
 void	udp_send(const struct job *job, const uint8_t *buf, size_t len);
 void	job_submit(struct rpc_server *srv, struct job *job);

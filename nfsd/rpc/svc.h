@@ -89,7 +89,7 @@ struct rpc_prog {
 
 /* One call being served. */
 struct rpc_req {
-	struct rpc_call_hdr	 hdr;
+	const struct rpc_call_hdr *hdr;		/* the call's, decoded */
 	enum rpc_transport	 transport;
 	const struct sockaddr	*peer;
 	socklen_t		 peerlen;
@@ -109,15 +109,36 @@ enum rpc_disp {
 	RPC_DISP_CLOSE,		/* garbage: close the connection */
 };
 
-enum rpc_disp rpc_dispatch(const struct rpc_prog *progs, size_t nprogs,
-	    struct rpc_req *req, const uint8_t *rec, size_t len,
-	    uint8_t *out, size_t outcap, size_t *outlen);
+/*
+ * A call record with its header decoded and its procedure looked up,
+ * once: the event loop chooses from it where the call runs, and the
+ * dispatcher answers it.  Only as long-lived as the record it points at.
+ */
+struct rpc_call {
+	const uint8_t		*rec;
+	size_t			 len;
+	enum rpc_decode		 decoded;	/* RPC_DECODE_OK: hdr is whole */
+	struct rpc_call_hdr	 hdr;
+	const struct rpc_prog	*prog;		/* NULL: PROG_UNAVAIL */
+	const struct rpc_vers	*vers;		/* NULL: PROG_MISMATCH */
+	const struct rpc_proc	*proc;		/* NULL: PROC_UNAVAIL */
+};
+
+/* Decode rec's call header and find what it calls in progs. */
+void	rpc_call_find(const struct rpc_prog *progs, size_t nprogs,
+	    const uint8_t *rec, size_t len, struct rpc_call *call);
 /*
  * May the event loop run this call itself?  True for quick procedures
  * and for calls that only get an RPC error (they touch no disk).
  */
-bool	rpc_call_quick(const struct rpc_prog *progs, size_t nprogs,
-	    const uint8_t *rec, size_t len);
+bool	rpc_call_quick(const struct rpc_call *call);
+/*
+ * Answer a call that rpc_call_find found in progs (whose indexes are
+ * the statistics' too): a reply in out, nothing, or close.
+ */
+enum rpc_disp rpc_dispatch(const struct rpc_prog *progs, struct rpc_req *req,
+	    const struct rpc_call *call, uint8_t *out, size_t outcap,
+	    size_t *outlen);
 
 /* The XDR routine of void arguments and results. */
 bool_t	rpc_xdr_void(XDR *xdrs, void *unused);

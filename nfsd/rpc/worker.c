@@ -111,7 +111,7 @@ udp_send(const struct job *job, const uint8_t *buf, size_t len)
 enum rpc_disp
 call_run(struct rpc_server *srv, struct arena *arena,
     enum rpc_transport transport, const struct sockaddr_storage *peer,
-    socklen_t peerlen, const uint8_t *rec, size_t len, uint8_t *out,
+    socklen_t peerlen, const struct rpc_call *call, uint8_t *out,
     size_t cap, size_t *outlen)
 {
 	struct rpc_req req;
@@ -126,22 +126,29 @@ call_run(struct rpc_server *srv, struct arena *arena,
 	req.drc = srv->drc;
 	req.stats = srv->stats;
 	*outlen = 0;
-	disp = rpc_dispatch(srv->progs, srv->nprogs, &req, rec, len, out, cap,
-	    outlen);
+	disp = rpc_dispatch(srv->progs, &req, call, out, cap, outlen);
 	arena_reset(arena);
 	return disp;
 }
 
+/*
+ * The loop decoded the call's header already to route it here, but
+ * the job does not keep it: a worker's call waits for the disk, and
+ * decoding it again costs next to nothing beside that.
+ */
 static void
 job_run(struct worker *w, struct job *job)
 {
+	struct rpc_call call;
 	enum rpc_disp disp;
 	size_t outlen, cap;
 
+	rpc_call_find(w->srv->progs, w->srv->nprogs, job->rec, job->len,
+	    &call);
 	cap = job->conn != NULL ? w->outcap - REC_MARK_SIZE : RPC_UDP_MAX;
 	disp = call_run(w->srv, &w->arena, job->conn != NULL ? RPC_TCP :
-	    RPC_UDP, &job->peer, job->peerlen, job->rec, job->len,
-	    w->out + REC_MARK_SIZE, cap, &outlen);
+	    RPC_UDP, &job->peer, job->peerlen, &call, w->out + REC_MARK_SIZE,
+	    cap, &outlen);
 	if (disp == RPC_DISP_REPLY && job->conn != NULL) {
 		rec_mark(w->out, outlen);
 		conn_send(job->conn, w->out, outlen + REC_MARK_SIZE);
