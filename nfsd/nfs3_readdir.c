@@ -79,13 +79,11 @@ plus_attrs(struct fill *f, const char *name, entryplus3 *e)
 
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return;
-	if (fstatat(f->dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    st.st_dev != f->dir->ve->dev)
+	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dfd, name, &st, fh,
+	    &fhlen) != NFS3_OK || fhlen == 0)
 		return;
 	vfs_post_op_st(f->dir->ve, &st, &e->name_attributes);
-	if (vfs_handle_at(&f->c->d->key, f->dir->ve, f->dfd, name, fh,
-	    &fhlen) == NFS3_OK &&
-	    nfs3_fh_out(f->c, fh, fhlen, &e->name_handle.post_op_fh3_u.handle)
+	if (nfs3_fh_out(f->c, fh, fhlen, &e->name_handle.post_op_fh3_u.handle)
 	    == 0)
 		e->name_handle.handle_follows = TRUE;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fcache.h"
+#include "hcache.h"
 #include "vfs.h"
 
 struct fcache_ent {
@@ -308,6 +309,7 @@ vfs_fcache_forget(dev_t dev, ino_t ino)
 {
 	struct fcache_ent *e, *next;
 
+	hcache_forget(ino);
 	pthread_mutex_lock(&fc.lock);
 	for (e = fc.ibuckets[hash_inode(dev, ino)]; e != NULL; e = next) {
 		next = e->inext;

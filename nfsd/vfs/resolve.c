@@ -7,6 +7,7 @@
  * entered when it is exported itself.
  */
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "fcache.h"
+#include "hcache.h"
 #include "vfs.h"
 
 union kernel_fh {
@@ -38,6 +40,7 @@ vfs_exports_open(const struct export_table *table, struct vfs_export **out)
 	size_t i;
 	int saved;
 
+	hcache_clear();		/* handles of the exports loaded before */
 	if ((ve = calloc(table->nexports + 1, sizeof(*ve))) == NULL)
 		return -1;
 	for (i = 0; i < table->nexports; i++) {
@@ -136,6 +139,101 @@ vfs_handle_at(const struct handle_key *key, const struct vfs_export *ve,
 	if ((st = kernel_handle(dirfd, name, 0, ve->exp->id, &h)) != NFS3_OK)
 		return st;
 	return encode(key, &h, fh, fhlen);
+}
+
+#define ENTRY_STATX	(STATX_BASIC_STATS | STATX_BTIME)
+
+static void
+stat_from_statx(const struct statx *sx, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+	st->st_ino = sx->stx_ino;
+	st->st_mode = sx->stx_mode;
+	st->st_nlink = sx->stx_nlink;
+	st->st_uid = sx->stx_uid;
+	st->st_gid = sx->stx_gid;
+	st->st_rdev = makedev(sx->stx_rdev_major, sx->stx_rdev_minor);
+	st->st_size = (off_t)sx->stx_size;
+	st->st_blksize = (blksize_t)sx->stx_blksize;
+	st->st_blocks = (blkcnt_t)sx->stx_blocks;
+	st->st_atim.tv_sec = sx->stx_atime.tv_sec;
+	st->st_atim.tv_nsec = sx->stx_atime.tv_nsec;
+	st->st_mtim.tv_sec = sx->stx_mtime.tv_sec;
+	st->st_mtim.tv_nsec = sx->stx_mtime.tv_nsec;
+	st->st_ctim.tv_sec = sx->stx_ctime.tv_sec;
+	st->st_ctim.tv_nsec = sx->stx_ctime.tv_nsec;
+}
+
+static void
+entry_key(const struct vfs_export *ve, const struct statx *sx,
+    struct hcache_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->export_id = ve->exp->id;
+	k->dev = makedev(sx->stx_dev_major, sx->stx_dev_minor);
+	k->ino = sx->stx_ino;
+	k->ctime_sec = sx->stx_ctime.tv_sec;
+	k->ctime_nsec = sx->stx_ctime.tv_nsec;
+	if (sx->stx_mask & STATX_BTIME) {
+		k->btime_sec = sx->stx_btime.tv_sec;
+		k->btime_nsec = sx->stx_btime.tv_nsec;
+	}
+}
+
+/*
+ * Not in the cache: attributes and handle from one O_PATH descriptor,
+ * so both are of one inode whatever renames happen meanwhile.
+ */
+static nfsstat3
+entry_fill(const struct handle_key *key, const struct vfs_export *ve,
+    int dirfd, const char *name, struct stat *st, uint8_t fh[HANDLE_MAX],
+    size_t *fhlen)
+{
+	struct hcache_key k;
+	struct statx sx;
+	struct handle h;
+	nfsstat3 rc;
+	int fd;
+
+	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return vfs_errno(errno);
+	if (statx(fd, "", AT_EMPTY_PATH, ENTRY_STATX, &sx) == -1)
+		rc = vfs_errno(errno);
+	else {
+		stat_from_statx(&sx, st);
+		rc = NFS3_OK;
+		if (st->st_dev == ve->dev &&
+		    (rc = kernel_handle(fd, "", AT_EMPTY_PATH, ve->exp->id,
+		    &h)) == NFS3_OK &&
+		    (rc = encode(key, &h, fh, fhlen)) == NFS3_OK) {
+			entry_key(ve, &sx, &k);
+			hcache_put(&k, fh, *fhlen);
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+nfsstat3
+vfs_entry_plus(const struct handle_key *key, const struct vfs_export *ve,
+    int dirfd, const char *name, struct stat *st, uint8_t fh[HANDLE_MAX],
+    size_t *fhlen)
+{
+	struct hcache_key k;
+	struct statx sx;
+
+	*fhlen = 0;
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+	    ENTRY_STATX, &sx) == -1)
+		return vfs_errno(errno);
+	stat_from_statx(&sx, st);
+	if (st->st_dev != ve->dev)
+		return NFS3_OK;		/* another file system mounted here */
+	entry_key(ve, &sx, &k);
+	if (hcache_get(&k, fh, fhlen))
+		return NFS3_OK;
+	return entry_fill(key, ve, dirfd, name, st, fh, fhlen);
 }
 
 /* Fill obj from an open O_PATH descriptor it takes over. */

@@ -55,7 +55,10 @@ nfsstat3 vfs_errno(int err);
 struct fcache_ent;
 int	vfs_fcache_init(size_t size);
 void	vfs_fcache_free(void);
-/* Forget every entry of this inode (it was removed or replaced). */
+/*
+ * Forget every entry of this inode, and its handle in hcache.c (it was
+ * removed or replaced).
+ */
 void	vfs_fcache_forget(dev_t dev, ino_t ino);
 
 /* An object a request works on. */
@@ -106,6 +109,15 @@ nfsstat3 vfs_refresh(struct vfs_obj *obj);
 void	vfs_fdpath(int fd, char buf[32]);
 /* Check a name a client gives: not empty, no '/', not too long. */
 nfsstat3 vfs_check_name(const char *name, bool allow_dots);
+/*
+ * READDIRPLUS's view of the entry name in dirfd: its attributes, and
+ * its handle (*fhlen 0 when it is on another file system mounted
+ * there).  Handles of entries listed before come from a cache (see
+ * hcache.c), so a directory listed again costs one statx per entry.
+ */
+nfsstat3 vfs_entry_plus(const struct handle_key *key,
+	    const struct vfs_export *ve, int dirfd, const char *name,
+	    struct stat *st, uint8_t fh[HANDLE_MAX], size_t *fhlen);
 /* Make a directory's changes durable (switches the thread to root). */
 int	vfs_sync_dir(int dirfd);
 /*

@@ -1,0 +1,40 @@
+/*
+ * hcache.h - the entry-handle cache, internal to vfs/ (and its unit
+ * test): encoded handles by the identity of the inode they were made
+ * for.  See hcache.c.
+ */
+#ifndef VFS_HCACHE_H
+#define VFS_HCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "handle.h"
+
+#define HCACHE_BITS	17
+#define HCACHE_SLOTS	(1u << HCACHE_BITS)	/* entries, ~12 MiB at most */
+
+/* Which inode a handle is for: all of it must match. */
+struct hcache_key {
+	uint32_t	export_id;
+	uint64_t	dev;
+	uint64_t	ino;
+	int64_t		ctime_sec;
+	uint32_t	ctime_nsec;
+	int64_t		btime_sec;	/* 0 where the fs has no birth time */
+	uint32_t	btime_nsec;
+};
+
+/* Copy out the handle cached for k; false when there is none. */
+bool	hcache_get(const struct hcache_key *k, uint8_t fh[HANDLE_MAX],
+	    size_t *fhlen);
+/* Remember fh for k (replacing whatever shared its slot). */
+void	hcache_put(const struct hcache_key *k, const uint8_t *fh,
+	    size_t fhlen);
+/* The inode ino was unlinked or replaced: drop its slot. */
+void	hcache_forget(uint64_t ino);
+/* Drop everything (the exports were reloaded). */
+void	hcache_clear(void);
+
+#endif
