@@ -287,6 +287,33 @@ conn_consume(struct conn *c, const uint8_t *buf, size_t n)
 	return true;
 }
 
+/* n bytes were read straight into the record's body. */
+static bool
+conn_fill(struct conn *c, size_t n)
+{
+	if (rec_body_fill(&c->rec, n) == REC_DONE)
+		return conn_route(c);
+	return true;
+}
+
+/*
+ * Read into the record itself while a long fragment body is due (a
+ * big WRITE's data: no copy through buf), else into buf for the
+ * reassembler.  *want is how much was asked for.
+ */
+static ssize_t
+conn_read(struct conn *c, uint8_t *buf, size_t cap, bool *direct,
+    size_t *want)
+{
+	uint8_t *dst;
+	size_t room;
+
+	dst = rec_body_room(&c->rec, &room);
+	*direct = dst != NULL && room >= cap;
+	*want = *direct ? room : cap;
+	return read(c->fd, *direct ? dst : buf, *want);
+}
+
 /*
  * Read what the socket holds (a bounded number of reads, so one busy
  * peer cannot starve the others), run or hand over every call in it,
@@ -296,17 +323,20 @@ void
 conn_readable(struct conn *c)
 {
 	uint8_t buf[SERVER_READ_CHUNK];
+	size_t want;
+	bool direct;
 	ssize_t n;
 	int round;
 
 	for (round = 0; round < SERVER_READ_ROUNDS && !conn_paused(c);
 	    round++) {
-		n = read(c->fd, buf, sizeof(buf));
+		n = conn_read(c, buf, sizeof(buf), &direct, &want);
 		if (n > 0) {
 			c->last_active = time(NULL);
-			if (!conn_consume(c, buf, (size_t)n))
+			if (!(direct ? conn_fill(c, (size_t)n) :
+			    conn_consume(c, buf, (size_t)n)))
 				goto close;
-			if ((size_t)n < sizeof(buf))
+			if ((size_t)n < want)
 				break;
 			continue;
 		}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "record.h"
 
 #define REC_INITIAL_CAP	4096
@@ -140,6 +141,28 @@ rec_feed(struct rec_reader *r, const uint8_t *in, size_t n, size_t *used)
 	}
 	*used = off;
 	return REC_AGAIN;
+}
+
+uint8_t *
+rec_body_room(struct rec_reader *r, size_t *room)
+{
+	if (!r->in_frag || r->frag_left == 0)
+		return NULL;
+	*room = r->frag_left;
+	return r->buf + r->len;
+}
+
+enum rec_status
+rec_body_fill(struct rec_reader *r, size_t n)
+{
+	if (!r->in_frag || n > r->frag_left)
+		fatalx("rec_body_fill: %zu bytes past the fragment", n);
+	r->len += n;
+	r->frag_left -= (uint32_t)n;
+	if (r->frag_left > 0)
+		return REC_AGAIN;
+	r->in_frag = false;
+	return r->last ? REC_DONE : REC_AGAIN;
 }
 
 uint8_t *

@@ -41,6 +41,16 @@ void	rec_free(struct rec_reader *r);
  */
 enum rec_status rec_feed(struct rec_reader *r, const uint8_t *in, size_t n,
 	    size_t *used);
+/*
+ * Reading a fragment's body straight into the record, without the
+ * copy rec_feed makes: rec_body_room gives where the body's next
+ * bytes go and how many are due (NULL outside a body), rec_body_fill
+ * says n of them were written there and returns REC_DONE when that
+ * completed the record.  A peer's bytes past the fragment are never
+ * asked for, so nothing is left over.
+ */
+uint8_t	*rec_body_room(struct rec_reader *r, size_t *room);
+enum rec_status rec_body_fill(struct rec_reader *r, size_t n);
 /* Hand the completed record's buffer to the caller, who frees it. */
 uint8_t	*rec_take(struct rec_reader *r, size_t *len);
 /* True when bytes of a record have been seen but it is not complete. */

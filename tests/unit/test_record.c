@@ -157,6 +157,80 @@ test_take(void)
 	rec_free(&r);
 }
 
+/*
+ * As the server reads: fragment bodies straight into the record when
+ * rec_body_room offers room (at most step bytes at a time), marks and
+ * everything else through rec_feed, step bytes at a time.
+ */
+static int
+read_direct(struct rec_reader *r, const uint8_t *in, size_t n, size_t step,
+    char recs[][64])
+{
+	size_t off = 0, used, chunk, room;
+	enum rec_status st;
+	uint8_t *dst;
+	int count = 0;
+
+	while (off < n) {
+		chunk = n - off < step ? n - off : step;
+		if ((dst = rec_body_room(r, &room)) != NULL) {
+			if (chunk > room)
+				chunk = room;
+			memcpy(dst, in + off, chunk);
+			off += chunk;
+			st = rec_body_fill(r, chunk);
+		} else {
+			st = rec_feed(r, in + off, chunk, &used);
+			off += used;
+		}
+		if (st == REC_TOOBIG)
+			return -1;
+		if (st == REC_DONE) {
+			memcpy(recs[count], r->buf, r->len);
+			recs[count][r->len] = '\0';
+			count++;
+		}
+	}
+	return count;
+}
+
+static void
+test_body_direct(void)
+{
+	struct rec_reader r;
+	uint8_t in[256];
+	char recs[4][64];
+	size_t n, step;
+	uint8_t *dst;
+	size_t room;
+
+	n = put_frag(in, "hello, ", 7, 0);
+	n += put_frag(in + n, "", 0, 0);
+	n += put_frag(in + n, "world", 5, 1);
+	n += put_frag(in + n, "second record", 13, 1);
+	n += put_frag(in + n, "x", 1, 1);
+	for (step = 1; step <= n; step++) {
+		rec_init(&r, MAX_REC);
+		CU_ASSERT_EQUAL_FATAL(read_direct(&r, in, n, step, recs), 3);
+		CU_ASSERT_STRING_EQUAL(recs[0], "hello, world");
+		CU_ASSERT_STRING_EQUAL(recs[1], "second record");
+		CU_ASSERT_STRING_EQUAL(recs[2], "x");
+		CU_ASSERT_FALSE(rec_partial(&r));
+		rec_free(&r);
+	}
+	/* no room between records, nor inside a mark */
+	rec_init(&r, MAX_REC);
+	CU_ASSERT_PTR_NULL(rec_body_room(&r, &room));
+	CU_ASSERT_EQUAL(rec_feed(&r, in, 2, &n), REC_AGAIN);
+	CU_ASSERT_PTR_NULL(rec_body_room(&r, &room));
+	CU_ASSERT_EQUAL(rec_feed(&r, in + 2, 2, &n), REC_AGAIN);
+	dst = rec_body_room(&r, &room);
+	CU_ASSERT_PTR_NOT_NULL(dst);
+	CU_ASSERT_EQUAL(room, 7);
+	CU_ASSERT_TRUE(rec_partial(&r));
+	rec_free(&r);
+}
+
 static void
 test_mark(void)
 {
@@ -178,6 +252,7 @@ suite_record(void)
 		{ "partial input", test_partial },
 		{ "over the limit", test_too_big },
 		{ "take and continue", test_take },
+		{ "bodies read in place", test_body_direct },
 		{ "mark", test_mark },
 		{ NULL, NULL },
 	};
