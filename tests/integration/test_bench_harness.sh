@@ -29,7 +29,7 @@ command -v ganesha.nfsd >/dev/null || fail "no ganesha.nfsd (make deps)"
 OUT=$(mktemp -d "$BUILD/bench-harness.XXXXXX")
 trap 'rm -rf "$OUT"; it_cleanup' EXIT
 
-WORKLOADS=null,getattr,read
+WORKLOADS=null,getattr,read,listing
 CONCS="1x1 4x16"
 
 # harness_left: what the harness left running or mounted (empty: none).
@@ -56,6 +56,10 @@ expect_eq "$rc" 0 "bench/run.sh exits 0"
 expect_contains "$out" "nfs-ganesha is up" "ganesha started in its namespace"
 expect_contains "$out" "nfsbench -w null answered by ours, ganesha" \
     "both servers answered NULL before measuring"
+for srv in ours ganesha; do
+	expect_contains "$out" "made the listing directory for $srv" \
+	    "the listing directory for $srv made locally"
+done
 
 RAW=$OUT/results/raw.csv
 expect_true "raw.csv written" test -s "$RAW"
