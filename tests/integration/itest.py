@@ -243,3 +243,14 @@ class Nfsd:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+
+def serve_as_root(work, path):
+    """Export path to loopback clients with root unsquashed, start nfsd
+    on it and mount it: (nfsd, the root handle)."""
+    exports = work.write("exports",
+                         "%s -maproot=root -network 127.0.0.0/8\n" % path)
+    nfsd = Nfsd(work, exports).start()
+    with rpc.TcpClient(port=MOUNT_PORT) as m:
+        _, root, _ = rpc.mnt(m, path)
+    return nfsd, root

@@ -27,10 +27,7 @@ W = itest.Workdir()
 E = W.mkdir("exp")
 for d in ("tmp", "new", "cur"):
     os.makedirs(os.path.join(E, "Maildir", d))
-EXPORTS = W.write("exports", "%s -maproot=root -network 127.0.0.0/8\n" % E)
-nfsd = itest.Nfsd(W, EXPORTS).start()
-with rpc.TcpClient(port=itest.MOUNT_PORT) as m:
-    ROOT = rpc.mnt(m, E)[1]
+nfsd, ROOT = itest.serve_as_root(W, E)
 CRED = rpc.auth_sys()
 stop = threading.Event()
 errors = []

@@ -28,10 +28,7 @@ MIB = 1 << 20
 itest.require_namespace()
 W = itest.Workdir()
 E = W.mkdir("exp")
-EXPORTS = W.write("exports", "%s -maproot=root -network 127.0.0.0/8\n" % E)
-nfsd = itest.Nfsd(W, EXPORTS).start()
-with rpc.TcpClient(port=itest.MOUNT_PORT) as m:
-    _, ROOT, _ = rpc.mnt(m, E)
+nfsd, ROOT = itest.serve_as_root(W, E)
 CRED = rpc.auth_sys()
 rng = random.Random(1813)
 

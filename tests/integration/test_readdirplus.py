@@ -54,10 +54,7 @@ if not ON_EXT4:
 log("  export on %s" % ("ext4" if ON_EXT4 else "tmpfs (no loop device)"))
 D = os.path.join(E, "d")
 os.mkdir(D)
-EXPORTS = W.write("exports", "%s -maproot=root -network 127.0.0.0/8\n" % E)
-nfsd = itest.Nfsd(W, EXPORTS).start()
-with rpc.TcpClient(port=itest.MOUNT_PORT) as m:
-    _, ROOT, _ = rpc.mnt(m, E)
+nfsd, ROOT = itest.serve_as_root(W, E)
 CRED = rpc.auth_sys()
 
 
