@@ -593,11 +593,41 @@ def pmap_getport(client, prog, vers, proto="tcp"):
 
 # ---------------------------------------------------------------- CLI
 
+def _gone(pid):
+    """Process PID has exited (a zombie counts as exited)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _ready(host, nfs_port, mount_port, pid, seconds, timeout):
+    """The server's start-up wait in one process (a shell loop starting
+    python for each of the four NULL calls costs a second or two per
+    start on a busy machine): 0 ready, 3 PID exited, 1 out of time."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if _gone(pid):
+            return 3
+        if (null_ok("tcp", host, nfs_port, NFS_PROG, 3, timeout) and
+                null_ok("tcp", host, mount_port, MOUNT_PROG, 3, timeout) and
+                null_ok("udp", host, nfs_port, NFS_PROG, 3, timeout) and
+                null_ok("udp", host, mount_port, MOUNT_PROG, 3, timeout)):
+            return 0
+        if time.monotonic() > deadline:
+            return 1
+        time.sleep(0.02)
+
+
 def _main(argv):
     """python3 rpc.py [--udp] [--src ADDR] [--resv] [--timeout S] CMD HOST PORT [ARGS]
 
     CMD: null PROG VERS, null-nfs, null-mount, mnt PATH, umnt PATH,
-         umntall, dump, export.
+         umntall, dump, export; ready MOUNTPORT PID SECONDS (PORT is
+         the NFS port): waits until NFS v3 and MOUNT v3 answer NULL on
+         TCP and UDP, exit 0; 3 if process PID has exited, 1 if SECONDS
+         have passed.
     Prints the result; exit 0 on success, 1 on a non-OK status or error.
     """
     import sys
@@ -619,6 +649,9 @@ def _main(argv):
         print(_main.__doc__, file=sys.stderr)
         return 2
     cmd, host, port = args[0], args[1], int(args[2])
+    if cmd == "ready":
+        return _ready(host, port, int(args[3]), int(args[4]),
+                      float(args[5]), timeout)
     try:
         with connect(proto, host, port, src_addr=src, reserved=resv,
                      timeout=timeout) as c:

@@ -12,8 +12,8 @@
 # namespaces, so the tests never touch the host's rpcbind, ports or
 # files: inside, only lo is up, /run is a fresh tmpfs with our own
 # rpcbind, and when the suite ends the kernel kills anything left over.
-# Prints "PASS name" / "FAIL name" per test and then "N passed, M failed";
-# exits 1 if any test failed.
+# Prints "PASS name (N s)" / "FAIL name" per test and then "N passed,
+# M failed (N s)"; exits 1 if any test failed.
 
 set -u
 
@@ -128,6 +128,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "nfsd integration tests: $NFSD"
+suite_start=$SECONDS
 passed=0
 failed=0
 for t in "${TESTS[@]}"; do
@@ -152,7 +153,7 @@ for t in "${TESTS[@]}"; do
 	reap_nfsd >>"$out"
 	secs=$((SECONDS - start))
 	if [ $rc -eq 0 ]; then
-		echo "PASS $name"
+		echo "PASS $name (${secs} s)"
 		passed=$((passed + 1))
 		[ "$IT_VERBOSE" = 1 ] && sed 's/^/    /' "$out"
 	else
@@ -163,5 +164,5 @@ for t in "${TESTS[@]}"; do
 	fi
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed ($((SECONDS - suite_start)) s)"
 [ $failed -eq 0 ]

@@ -320,22 +320,21 @@ class Basic(Workload):
                      "host: root's files belong to root (-maproot=root)")
 
 
-class Bigfile(Workload):
-    timeout = 150
+BIG_MB = 16       # workloads/bigfile.sh
 
-    def prepare(self, run):
-        rw = run.export("rw", "200m")
-        return "%s -maproot=root -network 127.0.0.0/8\n" % rw
+
+class Bigfile(Workload):
+    timeout = 120
 
     def after(self, run):
         big = run.work.join("rw", "big")
-        run.check_eq(os.path.getsize(big), 64 << 20, "host: size of big")
+        run.check_eq(os.path.getsize(big), BIG_MB << 20, "host: size of big")
         run.check_eq(md5_file(big), run.info.get("md5"),
                      "host: checksum of big equals the guest's")
 
 
-MD_FIRST = 150
-MD_TOTAL = 300
+MD_FIRST = 60      # workloads/maildir.sh
+MD_TOTAL = 120
 MD_HOST = 20
 
 
@@ -375,7 +374,7 @@ class Maildir(Workload):
         run.check_eq(new, sorted(md_name(i) for i in range(MD_FIRST)),
                      "host (nfs-ls): new/ holds the guest's first %d" % MD_FIRST)
         run.check_eq(nfs_ls(m + "/tmp"), [], "host (nfs-ls): tmp/ is empty")
-        for i in (0, 42, 149):
+        for i in (0, 42, MD_FIRST - 1):
             run.check_eq(nfs_cat("%s/new/%s" % (m, md_name(i))), md_message(i),
                          "host (nfs-cat): guest message %d" % i)
         for i in range(MD_HOST):
@@ -403,8 +402,8 @@ class Maildir(Workload):
                      md_message(7), "host (nfs-cat): a message in cur/")
 
 
-TAR_DIRS = 40
-TAR_FILES = 50
+TAR_DIRS = 16      # workloads/tar.sh
+TAR_FILES = 25
 
 
 def tar_check(run, tree, manifest):
@@ -460,9 +459,9 @@ class Tar(Workload):
                      "host: names in the manifest")
 
 
-BIG_ORIG = 20000
-GUEST_ADD = 500
-HOST_ADD = 300
+BIG_ORIG = 8000    # workloads/bigdir.sh
+GUEST_ADD = 300
+HOST_ADD = 200
 
 
 class Bigdir(Workload):

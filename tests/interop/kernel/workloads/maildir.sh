@@ -1,11 +1,12 @@
 # maildir.sh - Maildir delivery and reading with shell tools while the
 # host reads and writes the same Maildir through the server (libnfs):
-# the guest delivers 150 messages (write to tmp/, rename into new/),
+# the guest delivers 60 messages (write to tmp/, rename into new/),
 # the host lists and reads them with nfs-ls/nfs-cat and delivers 20 of
-# its own with nfs-cp, the guest delivers 150 more, then reads every
-# message in new/ and moves it to cur/ with the seen flag.
-MD_FIRST=150
-MD_TOTAL=300
+# its own with nfs-cp, the guest delivers 60 more, then reads every
+# message in new/ and moves it to cur/ with the seen flag.  The 120
+# messages take every one of the 97 sizes md_message makes.
+MD_FIRST=60
+MD_TOTAL=120
 MD_HOST=20
 
 # md_message N: the text of the guest's message N (size varies).

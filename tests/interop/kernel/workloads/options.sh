@@ -2,8 +2,9 @@
 # rsize/wsize 32k and 1M, sync and async, actimeo=0, MOUNT over UDP,
 # and NFS over UDP (refused if this kernel is built without NFS over
 # UDP: the host passes ktest.udp=0 then).  Each mount writes and reads
-# back a file and shows its options in /proc/mounts.
-OPT_MB=4
+# back a file and shows its options in /proc/mounts.  2 MiB: more than
+# one WRITE even at the largest wsize (1 MiB).
+OPT_MB=2
 
 # opt_run NAME OPTIONS EXPECT...: mount with OPTIONS, check that
 # /proc/mounts lists every EXPECT, write and read back OPT_MB MiB.

@@ -1,11 +1,11 @@
-# tar.sh - a tree of 2,000 small files (plus symlinks and odd modes),
+# tar.sh - a tree of 400 small files (plus symlinks and odd modes),
 # made on the guest's tmpfs, packed with busybox tar into a tarball on
 # the NFS mount, extracted there, and compared with the original
 # (diff -r, and a manifest of modes, types, symlinks and checksums)
 # after dropping the caches.  The host checks the extracted tree in the
 # export against that manifest.
-TAR_DIRS=40
-TAR_FILES=50
+TAR_DIRS=16
+TAR_FILES=25
 
 # tar_make ROOT: the tree.
 tar_make() {
