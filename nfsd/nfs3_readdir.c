@@ -71,16 +71,17 @@ add_entry(const struct vfs_dirent *d, void *arg)
  * filesystems mounted here.
  */
 static void
-plus_attrs(struct fill *f, const char *name, entryplus3 *e)
+plus_attrs(struct fill *f, const struct vfs_dirent *d, entryplus3 *e)
 {
+	const char *name = d->name;
 	uint8_t fh[HANDLE_MAX];
 	struct stat st;
 	size_t fhlen;
 
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return;
-	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dfd, name, &st, fh,
-	    &fhlen) != NFS3_OK || fhlen == 0)
+	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dfd, name, d->fileid,
+	    &st, fh, &fhlen) != NFS3_OK || fhlen == 0)
 		return;
 	vfs_post_op_st(f->dir->ve, &st, &e->name_attributes);
 	if (nfs3_fh_out(f->c, fh, fhlen, &e->name_handle.post_op_fh3_u.handle)
@@ -104,7 +105,7 @@ add_entryplus(const struct vfs_dirent *d, void *arg)
 	}
 	e->fileid = d->fileid;
 	e->cookie = d->cookie;
-	plus_attrs(f, d->name, e);
+	plus_attrs(f, d, e);
 	size = dsize + 4 + 4;
 	if (e->name_attributes.attributes_follow)
 		size += FATTR3_SIZE;

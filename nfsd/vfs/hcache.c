@@ -19,6 +19,8 @@
  * Direct-mapped by inode number, one lock; the table is allocated on
  * first use and its pages are touched only as slots fill.
  */
+#include <sys/mman.h>
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,25 @@ static struct {
 	struct hslot	*slots;
 	bool		 failed;	/* no memory: no cache */
 } hc = { PTHREAD_MUTEX_INITIALIZER, NULL, false };
+
+#define TABLE_SIZE	(HCACHE_SLOTS * sizeof(struct hslot))
+
+/*
+ * The table in huge pages where the kernel has them: slots are hit at
+ * random, and with 4 KiB pages nearly every lookup was a TLB miss.
+ */
+static struct hslot *
+table_alloc(void)
+{
+	void *p;
+
+	p = mmap(NULL, TABLE_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, TABLE_SIZE, MADV_HUGEPAGE);	/* a hint only */
+	return p;
+}
 
 static size_t
 slot_of(uint64_t ino)
@@ -78,6 +99,17 @@ hcache_get(const struct hcache_key *k, uint8_t fh[HANDLE_MAX],
 }
 
 void
+hcache_prefetch(uint64_t ino)
+{
+	/* without the lock: a prefetch of a stale table is harmless */
+	const struct hslot *slots = __atomic_load_n(&hc.slots,
+	    __ATOMIC_RELAXED);
+
+	if (slots != NULL)
+		__builtin_prefetch(&slots[slot_of(ino)]);
+}
+
+void
 hcache_put(const struct hcache_key *k, const uint8_t *fh, size_t fhlen)
 {
 	struct hslot *s;
@@ -85,9 +117,10 @@ hcache_put(const struct hcache_key *k, const uint8_t *fh, size_t fhlen)
 	if (fhlen == 0 || fhlen > HANDLE_MAX)
 		return;
 	pthread_mutex_lock(&hc.lock);
-	if (hc.slots == NULL && !hc.failed &&
-	    (hc.slots = calloc(HCACHE_SLOTS, sizeof(*hc.slots))) == NULL)
-		hc.failed = true;
+	if (hc.slots == NULL && !hc.failed) {
+		__atomic_store_n(&hc.slots, table_alloc(), __ATOMIC_RELAXED);
+		hc.failed = hc.slots == NULL;
+	}
 	if (hc.slots != NULL) {
 		s = &hc.slots[slot_of(k->ino)];
 		s->ino = k->ino;
@@ -121,8 +154,9 @@ void
 hcache_clear(void)
 {
 	pthread_mutex_lock(&hc.lock);
-	free(hc.slots);
-	hc.slots = NULL;
+	if (hc.slots != NULL)
+		munmap(hc.slots, TABLE_SIZE);
+	__atomic_store_n(&hc.slots, NULL, __ATOMIC_RELAXED);
 	hc.failed = false;
 	pthread_mutex_unlock(&hc.lock);
 }

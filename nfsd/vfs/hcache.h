@@ -29,6 +29,11 @@ struct hcache_key {
 /* Copy out the handle cached for k; false when there is none. */
 bool	hcache_get(const struct hcache_key *k, uint8_t fh[HANDLE_MAX],
 	    size_t *fhlen);
+/*
+ * Start loading ino's slot into the CPU cache (a listing knows the
+ * inode number from getdents, a system call before it asks).
+ */
+void	hcache_prefetch(uint64_t ino);
 /* Remember fh for k (replacing whatever shared its slot). */
 void	hcache_put(const struct hcache_key *k, const uint8_t *fh,
 	    size_t fhlen);

@@ -217,13 +217,14 @@ entry_fill(const struct handle_key *key, const struct vfs_export *ve,
 
 nfsstat3
 vfs_entry_plus(const struct handle_key *key, const struct vfs_export *ve,
-    int dirfd, const char *name, struct stat *st, uint8_t fh[HANDLE_MAX],
-    size_t *fhlen)
+    int dirfd, const char *name, uint64_t ino_hint, struct stat *st,
+    uint8_t fh[HANDLE_MAX], size_t *fhlen)
 {
 	struct hcache_key k;
 	struct statx sx;
 
 	*fhlen = 0;
+	hcache_prefetch(ino_hint);	/* while statx runs */
 	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
 	    ENTRY_STATX, &sx) == -1)
 		return vfs_errno(errno);

@@ -114,10 +114,13 @@ nfsstat3 vfs_check_name(const char *name, bool allow_dots);
  * its handle (*fhlen 0 when it is on another file system mounted
  * there).  Handles of entries listed before come from a cache (see
  * hcache.c), so a directory listed again costs one statx per entry.
+ * ino_hint is the inode number getdents gave, to fetch its cache slot
+ * early.
  */
 nfsstat3 vfs_entry_plus(const struct handle_key *key,
 	    const struct vfs_export *ve, int dirfd, const char *name,
-	    struct stat *st, uint8_t fh[HANDLE_MAX], size_t *fhlen);
+	    uint64_t ino_hint, struct stat *st, uint8_t fh[HANDLE_MAX],
+	    size_t *fhlen);
 /* Make a directory's changes durable (switches the thread to root). */
 int	vfs_sync_dir(int dirfd);
 /*
