@@ -89,6 +89,25 @@ expect_eq "$PC_RC" 0 "no malformed packet, no RPC/NFS/MOUNT expert warning or er
 expect_match "$PC_OUT" ' [1-9][0-9]* NFS and [1-9][0-9]* MOUNT frames' \
     "NFS and MOUNT were decoded on our ports"
 
+say "== a client on a low port another dissector claims (862, TWAMP)"
+# Reserved source ports are the rule for NFS clients; tshark must still
+# see RPC there, not whatever protocol owns the lower port number.
+run_capture LOW_OUT LOW_RC timeout 60 python3 "$PCAP_CHECK" capture \
+    "$W/low.pcapng" "$NFS_P" -- python3 -c "
+import sys
+sys.path.insert(0, '$IT_DIR')
+import rpc
+with rpc.TcpClient(port=$NFS_P, src_port=862) as c:
+    for _ in range(20):
+        assert c.call(rpc.NFS_PROG, 3, 0).ok"
+expect_eq "$LOW_RC" 0 "NULL calls from port 862 captured"
+run_capture LOW_OUT LOW_RC timeout 60 python3 "$PCAP_CHECK" check \
+    "$W/low.pcapng"
+printf '%s\n' "$LOW_OUT" | show
+expect_eq "$LOW_RC" 0 "calls from port 862 decode as RPC: nothing malformed"
+expect_match "$LOW_OUT" ' 20 RPC calls, 20 replies' \
+    "all 20 calls and replies decoded as RPC"
+
 say "== the check itself: a truncated NFS call must be reported"
 # GETATTR over UDP whose file handle claims 64 bytes and carries 4.
 run_capture BAD_OUT BAD_RC timeout 60 python3 "$PCAP_CHECK" capture \

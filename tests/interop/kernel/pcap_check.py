@@ -101,9 +101,15 @@ class Capture:
 
 
 def tshark(path, *args):
-    """tshark -2 -n -r PATH ARGS (two passes: calls know their replies)."""
-    out = subprocess.run(["tshark", "-2", "-n", "-r", path] + list(args),
-                         capture_output=True, text=True, timeout=600)
+    """tshark -2 -n -r PATH ARGS (two passes: calls know their replies).
+    TCP's heuristic dissectors (RPC's among them) go first: NFS clients
+    use reserved source ports, and by port number alone tshark would
+    give a conversation from port 862 to TWAMP-Control, whose dissector
+    then calls every RPC message malformed."""
+    out = subprocess.run(["tshark", "-2", "-n", "-o",
+                          "tcp.try_heuristic_first:TRUE", "-r", path] +
+                         list(args), capture_output=True, text=True,
+                         timeout=600)
     if out.returncode != 0:
         raise RuntimeError("tshark -r %s: %s" % (" ".join(args),
                                                  out.stderr.strip()))
