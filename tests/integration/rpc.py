@@ -498,6 +498,17 @@ def connect(proto, host, port, **kw):
     return (TcpClient if proto == "tcp" else UdpClient)(host, port, **kw)
 
 
+# ---------------------------------------------------------------- NFS v3
+
+def nfs3(client, proc, args, cred=None):
+    """An NFSv3 call that must be accepted: an Unpacker on its result
+    (status first); RpcError when the RPC itself failed."""
+    r = client.call(NFS_PROG, 3, proc, args, cred or auth_sys())
+    if not r.ok:
+        raise RpcError("NFSv3 procedure %d: %r" % (proc, r))
+    return Unpacker(r.body)
+
+
 # ---------------------------------------------------------------- MOUNT v3
 
 def _expect_ok(r, what):

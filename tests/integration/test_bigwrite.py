@@ -34,10 +34,7 @@ rng = random.Random(1813)
 
 
 def call(c, proc, args):
-    r = c.call(rpc.NFS_PROG, 3, proc, args, CRED)
-    if not r.ok:
-        raise rpc.RpcError("proc %d: %r" % (proc, r))
-    return rpc.Unpacker(r.body)
+    return rpc.nfs3(c, proc, args, CRED)
 
 
 def create(c, name):

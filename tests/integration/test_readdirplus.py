@@ -59,10 +59,7 @@ CRED = rpc.auth_sys()
 
 
 def call(c, proc, args):
-    r = c.call(rpc.NFS_PROG, 3, proc, args, CRED)
-    if not r.ok:
-        raise rpc.RpcError("proc %d: %r" % (proc, r))
-    return rpc.Unpacker(r.body)
+    return rpc.nfs3(c, proc, args, CRED)
 
 
 def fattr(u):

@@ -2,6 +2,7 @@
  * test_record.c - TCP record marking: single and multi-fragment
  * records, input split at every byte, back-to-back records, limits.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,28 +24,36 @@ put_frag(uint8_t *out, const char *data, size_t len, int last)
 	return len + 4;
 }
 
-/* Feed in chunks of step bytes; returns the number of records seen. */
+/*
+ * Feed in chunks of at most step bytes, as the server reads: with
+ * direct, fragment bodies go straight into the record whenever
+ * rec_body_room offers room, the rest through rec_feed.  Returns the
+ * number of records seen, -1 on REC_TOOBIG.
+ */
 static int
-feed_all(struct rec_reader *r, const uint8_t *in, size_t n, size_t step,
-    char recs[][64])
+feed(struct rec_reader *r, const uint8_t *in, size_t n, size_t step,
+    bool direct, char recs[][64])
 {
-	size_t off = 0, used, chunk;
-	int count = 0;
+	size_t off = 0, used, chunk, room;
 	enum rec_status st;
+	uint8_t *dst;
+	int count = 0;
 
 	while (off < n) {
 		chunk = n - off < step ? n - off : step;
-		while (chunk > 0) {
+		if (direct && (dst = rec_body_room(r, &room)) != NULL) {
+			used = chunk < room ? chunk : room;
+			memcpy(dst, in + off, used);
+			st = rec_body_fill(r, used);
+		} else
 			st = rec_feed(r, in + off, chunk, &used);
-			off += used;
-			chunk -= used;
-			if (st == REC_TOOBIG)
-				return -1;
-			if (st == REC_DONE) {
-				memcpy(recs[count], r->buf, r->len);
-				recs[count][r->len] = '\0';
-				count++;
-			}
+		off += used;
+		if (st == REC_TOOBIG)
+			return -1;
+		if (st == REC_DONE) {
+			memcpy(recs[count], r->buf, r->len);
+			recs[count][r->len] = '\0';
+			count++;
 		}
 	}
 	return count;
@@ -60,7 +69,7 @@ test_single(void)
 
 	rec_init(&r, MAX_REC);
 	n = put_frag(buf, "hello", 5, 1);
-	CU_ASSERT_EQUAL(feed_all(&r, buf, n, n, recs), 1);
+	CU_ASSERT_EQUAL(feed(&r, buf, n, n, false, recs), 1);
 	CU_ASSERT_STRING_EQUAL(recs[0], "hello");
 	CU_ASSERT_FALSE(rec_partial(&r));
 	rec_free(&r);
@@ -80,7 +89,7 @@ test_fragments_every_split(void)
 	n += put_frag(buf + n, "xyz", 3, 1);
 	for (step = 1; step <= n; step++) {
 		rec_init(&r, MAX_REC);
-		CU_ASSERT_EQUAL(feed_all(&r, buf, n, step, recs), 2);
+		CU_ASSERT_EQUAL(feed(&r, buf, n, step, false, recs), 2);
 		CU_ASSERT_STRING_EQUAL(recs[0], "abcdefg");
 		CU_ASSERT_STRING_EQUAL(recs[1], "xyz");
 		rec_free(&r);
@@ -157,43 +166,6 @@ test_take(void)
 	rec_free(&r);
 }
 
-/*
- * As the server reads: fragment bodies straight into the record when
- * rec_body_room offers room (at most step bytes at a time), marks and
- * everything else through rec_feed, step bytes at a time.
- */
-static int
-read_direct(struct rec_reader *r, const uint8_t *in, size_t n, size_t step,
-    char recs[][64])
-{
-	size_t off = 0, used, chunk, room;
-	enum rec_status st;
-	uint8_t *dst;
-	int count = 0;
-
-	while (off < n) {
-		chunk = n - off < step ? n - off : step;
-		if ((dst = rec_body_room(r, &room)) != NULL) {
-			if (chunk > room)
-				chunk = room;
-			memcpy(dst, in + off, chunk);
-			off += chunk;
-			st = rec_body_fill(r, chunk);
-		} else {
-			st = rec_feed(r, in + off, chunk, &used);
-			off += used;
-		}
-		if (st == REC_TOOBIG)
-			return -1;
-		if (st == REC_DONE) {
-			memcpy(recs[count], r->buf, r->len);
-			recs[count][r->len] = '\0';
-			count++;
-		}
-	}
-	return count;
-}
-
 static void
 test_body_direct(void)
 {
@@ -211,7 +183,7 @@ test_body_direct(void)
 	n += put_frag(in + n, "x", 1, 1);
 	for (step = 1; step <= n; step++) {
 		rec_init(&r, MAX_REC);
-		CU_ASSERT_EQUAL_FATAL(read_direct(&r, in, n, step, recs), 3);
+		CU_ASSERT_EQUAL_FATAL(feed(&r, in, n, step, true, recs), 3);
 		CU_ASSERT_STRING_EQUAL(recs[0], "hello, world");
 		CU_ASSERT_STRING_EQUAL(recs[1], "second record");
 		CU_ASSERT_STRING_EQUAL(recs[2], "x");
