@@ -13,7 +13,9 @@
 #include "handle.h"
 
 #define HCACHE_BITS	17
-#define HCACHE_SLOTS	(1u << HCACHE_BITS)	/* entries, ~12 MiB at most */
+#define HCACHE_SLOTS	(1u << HCACHE_BITS)	/* entries, ~14 MiB at most */
+#define HCACHE_WAY_BITS	2
+#define HCACHE_WAYS	(1 << HCACHE_WAY_BITS)	/* slots per set */
 
 /* Which inode a handle is for: all of it must match. */
 struct hcache_key {
@@ -26,6 +28,8 @@ struct hcache_key {
 	uint32_t	btime_nsec;
 };
 
+/* The set ino's slots are in (the unit test finds neighbours by it). */
+size_t	hcache_set(uint64_t ino);
 /* Copy out the handle cached for k; false when there is none. */
 bool	hcache_get(const struct hcache_key *k, uint8_t fh[HANDLE_MAX],
 	    size_t *fhlen);
@@ -34,7 +38,11 @@ bool	hcache_get(const struct hcache_key *k, uint8_t fh[HANDLE_MAX],
  * inode number from getdents, a system call before it asks).
  */
 void	hcache_prefetch(uint64_t ino);
-/* Remember fh for k (replacing whatever shared its slot). */
+/*
+ * Remember fh for k, in place of an older incarnation of its inode or
+ * of a slot of its set not found since it was stored; when every slot
+ * was, fh is not kept and they must be found again to stay.
+ */
 void	hcache_put(const struct hcache_key *k, const uint8_t *fh,
 	    size_t fhlen);
 /* The inode ino was unlinked or replaced: drop its slot. */

@@ -2,7 +2,7 @@
  * test_hcache.c - the entry-handle cache: a handle comes back only for
  * the very inode it was stored for (export, device, number, change and
  * birth time all equal), a reused inode number misses, forgetting and
- * clearing empty it, and two inodes sharing a slot replace each other.
+ * clearing empty it, and a full set keeps what is being found.
  */
 #include <string.h>
 
@@ -98,34 +98,106 @@ test_forget_clear(void)
 	CU_ASSERT_FALSE(hcache_get(&b, out, &len));
 }
 
-/* Find an inode number sharing a's slot: its put replaces a. */
+/* n inode numbers from start on, all in start's set. */
 static void
-test_collision(void)
+same_set(uint64_t start, uint64_t *ino, int n)
 {
-	struct hcache_key a = key(4000), b;
-	uint8_t fa[HANDLE_MAX], fb[HANDLE_MAX], out[HANDLE_MAX];
-	const uint64_t end = 4001 + 16 * (uint64_t)HCACHE_SLOTS;
+	uint64_t i;
+	int got = 0;
+
+	for (i = start; got < n; i++)
+		if (hcache_set(i) == hcache_set(start))
+			ino[got++] = i;
+}
+
+/*
+ * A full set keeps the slots that were hit: a newcomer then only ages
+ * them, and takes a slot when it comes again and finds one not hit.
+ */
+static void
+test_full_set(void)
+{
+	uint64_t ino[HCACHE_WAYS + 1];
+	struct hcache_key k[HCACHE_WAYS + 1];
+	uint8_t fh[HANDLE_MAX], out[HANDLE_MAX];
 	size_t len;
-	uint64_t ino;
+	int i, kept;
 
 	hcache_clear();
-	fill(fa, 30, 10);
-	fill(fb, 30, 200);
-	hcache_put(&a, fa, 30);
-	for (ino = 4001; ino < end; ino++) {
-		b = key(ino);
-		hcache_put(&b, fb, 30);
-		if (!hcache_get(&a, out, &len))
-			break;
-		hcache_forget(ino);	/* empties b's own slot only */
+	same_set(4000, ino, HCACHE_WAYS + 1);
+	for (i = 0; i <= HCACHE_WAYS; i++) {
+		k[i] = key(ino[i]);
+		fill(fh, 30, (uint8_t)i);
+		if (i < HCACHE_WAYS)
+			hcache_put(&k[i], fh, 30);
 	}
-	CU_ASSERT_FATAL(ino < end);
-	CU_ASSERT_TRUE(hcache_get(&b, out, &len));
+	for (i = 0; i < HCACHE_WAYS; i++) {
+		CU_ASSERT_TRUE(hcache_get(&k[i], out, &len));
+		CU_ASSERT_EQUAL(out[0], (uint8_t)i);
+	}
+	hcache_put(&k[HCACHE_WAYS], fh, 30);	/* every slot was hit */
+	CU_ASSERT_FALSE(hcache_get(&k[HCACHE_WAYS], out, &len));
+	for (i = 0, kept = 0; i < HCACHE_WAYS; i++)
+		kept += hcache_get(&k[i], out, &len);
+	CU_ASSERT_EQUAL(kept, HCACHE_WAYS);
+	hcache_put(&k[HCACHE_WAYS], fh, 30);	/* all hit again: ages them */
+	hcache_put(&k[HCACHE_WAYS], fh, 30);	/* none hit since: stored */
+	CU_ASSERT_TRUE(hcache_get(&k[HCACHE_WAYS], out, &len));
+	for (i = 0, kept = 0; i < HCACHE_WAYS; i++)
+		kept += hcache_get(&k[i], out, &len);
+	CU_ASSERT_EQUAL(kept, HCACHE_WAYS - 1);
+	hcache_clear();
+}
+
+/*
+ * A directory listed over and over in one order: with more entries in
+ * a set than slots, most of them are still found on every pass (LRU
+ * would find none).
+ */
+static void
+test_cyclic(void)
+{
+	uint64_t ino[HCACHE_WAYS + 3];
+	struct hcache_key k;
+	uint8_t fh[HANDLE_MAX], out[HANDLE_MAX];
+	size_t len;
+	int pass, i, hits = 0;
+
+	hcache_clear();
+	same_set(9000, ino, HCACHE_WAYS + 3);
+	fill(fh, 30, 1);
+	for (pass = 0; pass < 5; pass++) {
+		hits = 0;
+		for (i = 0; i < HCACHE_WAYS + 3; i++) {
+			k = key(ino[i]);
+			if (hcache_get(&k, out, &len))
+				hits++;
+			else
+				hcache_put(&k, fh, 30);
+		}
+	}
+	CU_ASSERT(hits >= HCACHE_WAYS - 1);
+	hcache_clear();
+}
+
+/* A new incarnation of an inode takes its old slot. */
+static void
+test_new_incarnation(void)
+{
+	struct hcache_key old = key(7000), young = key(7000);
+	uint8_t fa[HANDLE_MAX], fb[HANDLE_MAX], out[HANDLE_MAX];
+	size_t len;
+
+	hcache_clear();
+	young.ctime_sec++;
+	fill(fa, 30, 1);
+	fill(fb, 30, 2);
+	hcache_put(&old, fa, 30);
+	CU_ASSERT_TRUE(hcache_get(&old, out, &len));	/* hit: kept */
+	hcache_put(&young, fb, 30);
+	CU_ASSERT_TRUE(hcache_get(&young, out, &len));
 	CU_ASSERT_EQUAL(memcmp(out, fb, 30), 0);
-	hcache_put(&a, fa, 30);
-	CU_ASSERT_FALSE(hcache_get(&b, out, &len));
-	CU_ASSERT_TRUE(hcache_get(&a, out, &len));
-	CU_ASSERT_EQUAL(memcmp(out, fa, 30), 0);
+	CU_ASSERT_FALSE(hcache_get(&old, out, &len));
 	hcache_clear();
 }
 
@@ -152,7 +224,10 @@ suite_hcache(void)
 		{ "a stored handle comes back", test_hit },
 		{ "any other inode misses", test_other_inode },
 		{ "forget and clear", test_forget_clear },
-		{ "a slot's later inode replaces it", test_collision },
+		{ "a full set keeps the slots that are found", test_full_set },
+		{ "a listing repeated in one order", test_cyclic },
+		{ "a new incarnation takes the old one's slot",
+		    test_new_incarnation },
 		{ "empty and oversized handles are not kept", test_bad_length },
 		{ NULL, NULL },
 	};
