@@ -89,13 +89,23 @@ expect_eq "$PC_RC" 0 "no malformed packet, no RPC/NFS/MOUNT expert warning or er
 expect_match "$PC_OUT" ' [1-9][0-9]* NFS and [1-9][0-9]* MOUNT frames' \
     "NFS and MOUNT were decoded on our ports"
 
+# capture_python NAME SCRIPT: run the python SCRIPT under a capture of
+# the NFS port into $W/NAME.pcapng (exit status in CAP_RC, output in
+# CAP_OUT), then check that capture (CHK_RC, CHK_OUT, shown).
+capture_python() {
+	run_capture CAP_OUT CAP_RC timeout 60 python3 "$PCAP_CHECK" capture \
+	    "$W/$1.pcapng" "$NFS_P" -- python3 -c "$2"
+	run_capture CHK_OUT CHK_RC timeout 60 python3 "$PCAP_CHECK" check \
+	    "$W/$1.pcapng"
+	printf '%s\n' "$CHK_OUT" | show
+}
+
 say "== a client on a low port another dissector claims (TWAMP's 862, ...)"
 # Reserved source ports are the rule for NFS clients; tshark must still
 # see RPC there, not whatever protocol owns the lower port number.  An
 # earlier client of the suite may hold a port in TIME_WAIT: the first
 # of these well-known ports that binds is used.
-run_capture LOW_OUT LOW_RC timeout 60 python3 "$PCAP_CHECK" capture \
-    "$W/low.pcapng" "$NFS_P" -- python3 -c "
+capture_python low "
 import sys
 sys.path.insert(0, '$IT_DIR')
 import rpc
@@ -109,29 +119,22 @@ print('client port', port)
 with c:
     for _ in range(20):
         assert c.call(rpc.NFS_PROG, 3, 0).ok"
-expect_eq "$LOW_RC" 0 "20 NULL calls from a well-known low port captured"
-printf '%s\n' "$LOW_OUT" | grep -E '^client port|Error|error' | show
-run_capture LOW_OUT LOW_RC timeout 60 python3 "$PCAP_CHECK" check \
-    "$W/low.pcapng"
-printf '%s\n' "$LOW_OUT" | show
-expect_eq "$LOW_RC" 0 "calls from that port decode as RPC: nothing malformed"
-expect_match "$LOW_OUT" ' 20 RPC calls, 20 replies' \
+expect_eq "$CAP_RC" 0 "20 NULL calls from a well-known low port captured"
+printf '%s\n' "$CAP_OUT" | grep -E '^client port|Error|error' | show
+expect_eq "$CHK_RC" 0 "calls from that port decode as RPC: nothing malformed"
+expect_match "$CHK_OUT" ' 20 RPC calls, 20 replies' \
     "all 20 calls and replies decoded as RPC"
 
 say "== the check itself: a truncated NFS call must be reported"
 # GETATTR over UDP whose file handle claims 64 bytes and carries 4.
-run_capture BAD_OUT BAD_RC timeout 60 python3 "$PCAP_CHECK" capture \
-    "$W/bad.pcapng" "$NFS_P" -- python3 -c "
+capture_python bad "
 import socket, struct, time
 msg = struct.pack('>11I', 7, 0, 2, 100003, 3, 1, 0, 0, 0, 0, 64) + b'abcd'
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(
     msg, ('127.0.0.1', $NFS_P))
 time.sleep(0.5)"
-run_capture BAD_OUT BAD_RC timeout 60 python3 "$PCAP_CHECK" check \
-    "$W/bad.pcapng"
-printf '%s\n' "$BAD_OUT" | show
-expect_eq "$BAD_RC" 1 "the checker fails a capture with a malformed call"
-expect_contains "$BAD_OUT" "malformed packet" "and names the malformed packet"
+expect_eq "$CHK_RC" 1 "the checker fails a capture with a malformed call"
+expect_contains "$CHK_OUT" "malformed packet" "and names the malformed packet"
 
 expect_true "nfsd is still running" nfsd_alive
 stop_nfsd
