@@ -198,14 +198,21 @@ it_setup() {
 	trap 'exit 130' INT
 }
 
+# tmpfs_on DIR OPTIONS: a tmpfs mounted with OPTIONS on DIR (made if
+# need be), unmounted again by it_cleanup.
+tmpfs_on() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "$2" nfsd-it "$1" || fail "mount tmpfs on $1"
+	IT_MOUNTS+=("$1")
+}
+
 # mkfs_dir DIR: DIR becomes the root of its own small tmpfs, so that it
 # is a mount point of a file system of its own (for -alldirs and the
 # one-export-per-file-system rules).
-mkfs_dir() {
-	mkdir -p "$1"
-	mount -t tmpfs -o size=4m nfsd-it "$1" || fail "mount tmpfs on $1"
-	IT_MOUNTS+=("$1")
-}
+mkfs_dir() { tmpfs_on "$1" size=4m; }
+
+# mount_tmpfs DIR SIZE: an export of its own, SIZE big, root 0755.
+mount_tmpfs() { tmpfs_on "$1" "size=$2,mode=0755"; }
 
 # write_file FILE: stdin to FILE.
 write_file() { cat >"$1"; }

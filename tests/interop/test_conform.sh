@@ -41,14 +41,6 @@ CRASH_FSID=4242
 
 [ -x "$CONFORM" ] || fail "no $CONFORM (make builds it with nfsd)"
 
-# mount_tmpfs DIR SIZE: DIR becomes the root of a tmpfs of its own.
-mount_tmpfs() {
-	mkdir -p "$1"
-	mount -t tmpfs -o "size=$2,mode=0755" nfsd-it "$1" ||
-	    fail "mount tmpfs on $1"
-	IT_MOUNTS+=("$1")
-}
-
 # mount_ext4 DIR: DIR becomes the root of a fresh 64 MiB ext4 on a
 # loop device (32768 inodes, for bigdir); fails if that cannot be done.
 mount_ext4() {

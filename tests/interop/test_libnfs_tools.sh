@@ -26,15 +26,6 @@ BIG_BYTES=$((100 * 1024 * 1024))
 EX=$W/ex
 TREE=$EX/tree
 
-# mount_tmpfs DIR SIZE: DIR becomes the root of a tmpfs of its own
-# (an -alldirs export must be a file system's root).
-mount_tmpfs() {
-	mkdir -p "$1"
-	mount -t tmpfs -o "size=$2,mode=0755" nfsd-it "$1" ||
-	    fail "mount tmpfs on $1"
-	IT_MOUNTS+=("$1")
-}
-
 url() { printf 'nfs://127.0.0.1%s' "$1"; }
 
 # make_tree: the tree nfs-ls must list, made directly on the server.
@@ -109,6 +100,7 @@ expect_same_file() {
 	fi
 }
 
+# A file system of its own: an -alldirs export must be a file system's root.
 mount_tmpfs "$EX" 512m
 make_tree
 write_file "$W/exports" <<EOF

@@ -28,15 +28,6 @@ MAX_RENAME_MS=500
 
 [ -x "$STRESS" ] || fail "no $STRESS (make builds it with nfsd)"
 
-# mount_tmpfs DIR SIZE: DIR becomes the root of a tmpfs of its own,
-# big enough for every message to be in new/ at once.
-mount_tmpfs() {
-	mkdir -p "$1"
-	mount -t tmpfs -o "size=$2,mode=0755" nfsd-it "$1" ||
-	    fail "mount tmpfs on $1"
-	IT_MOUNTS+=("$1")
-}
-
 # stress WHAT ARGS...: run maildir_stress ARGS, show its report,
 # expect exit status 0 and no FAIL line (the failed ones are repeated).
 stress() {
@@ -67,6 +58,7 @@ expect_maildir() {
 	done
 }
 
+# Exports of their own, big enough for every message to be in new/ at once.
 mount_tmpfs "$W/users" 256m
 mount_tmpfs "$W/root" 64m
 chown "$MAIL_UID:$MAIL_GID" "$W/users"

@@ -33,13 +33,6 @@ MOUNT_P=12048
 [ -x "$CONFORM" ] || fail "no $CONFORM (make builds it with nfsd)"
 command -v tshark >/dev/null || fail "tshark is not installed (make deps)"
 
-mount_tmpfs() {
-	mkdir -p "$1"
-	mount -t tmpfs -o "size=$2,mode=0755" nfsd-it "$1" ||
-	    fail "mount tmpfs on $1"
-	IT_MOUNTS+=("$1")
-}
-
 mount_tmpfs "$W/rw" 128m
 mount_tmpfs "$W/ro" 4m
 printf 'read only data\n' >"$W/ro/file"
