@@ -81,11 +81,11 @@ plus_attrs(struct fill *f, const struct vfs_dirent *d, entryplus3 *e)
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return;
 	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dfd, name, d->fileid,
-	    &st, fh, &fhlen) != NFS3_OK || fhlen == 0)
+	    &st, fh, &fhlen) != NFS3_OK || st.st_dev != f->dir->ve->dev)
 		return;
 	vfs_post_op_st(f->dir->ve, &st, &e->name_attributes);
-	if (nfs3_fh_out(f->c, fh, fhlen, &e->name_handle.post_op_fh3_u.handle)
-	    == 0)
+	if (fhlen > 0 && nfs3_fh_out(f->c, fh, fhlen,
+	    &e->name_handle.post_op_fh3_u.handle) == 0)
 		e->name_handle.handle_follows = TRUE;
 }
 

@@ -201,12 +201,12 @@ entry_fill(const struct handle_key *key, const struct vfs_export *ve,
 	if (statx(fd, "", AT_EMPTY_PATH, ENTRY_STATX, &sx) == -1)
 		rc = vfs_errno(errno);
 	else {
+		/* no handle to give (*fhlen stays 0): the attributes still go */
 		stat_from_statx(&sx, st);
 		rc = NFS3_OK;
 		if (st->st_dev == ve->dev &&
-		    (rc = kernel_handle(fd, "", AT_EMPTY_PATH, ve->exp->id,
-		    &h)) == NFS3_OK &&
-		    (rc = encode(key, &h, fh, fhlen)) == NFS3_OK) {
+		    kernel_handle(fd, "", AT_EMPTY_PATH, ve->exp->id, &h) ==
+		    NFS3_OK && encode(key, &h, fh, fhlen) == NFS3_OK) {
 			entry_key(ve, &sx, &k);
 			hcache_put(&k, fh, *fhlen);
 		}

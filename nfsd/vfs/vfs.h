@@ -110,12 +110,12 @@ void	vfs_fdpath(int fd, char buf[32]);
 /* Check a name a client gives: not empty, no '/', not too long. */
 nfsstat3 vfs_check_name(const char *name, bool allow_dots);
 /*
- * READDIRPLUS's view of the entry name in dirfd: its attributes, and
- * its handle (*fhlen 0 when it is on another file system mounted
- * there).  Handles of entries listed before come from a cache (see
- * hcache.c), so a directory listed again costs one statx per entry.
- * ino_hint is the inode number getdents gave, to fetch its cache slot
- * early.
+ * READDIRPLUS's view of the entry name in dirfd: its attributes (of
+ * another file system when one is mounted there: st_dev tells), and
+ * its handle (*fhlen 0 when none can be given).  Handles of entries
+ * listed before come from a cache (see hcache.c), so a directory
+ * listed again costs one statx per entry.  ino_hint is the inode
+ * number getdents gave, to fetch its cache slot early.
  */
 nfsstat3 vfs_entry_plus(const struct handle_key *key,
 	    const struct vfs_export *ve, int dirfd, const char *name,
