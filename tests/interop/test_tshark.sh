@@ -19,7 +19,10 @@
 # TCP's own expert infos (window full, zero window, D-SACK: flow
 # control of 1 MiB READs over loopback; RST: libnfs resets its
 # connections when it closes them) are printed but not counted: they
-# are not about RPC.
+# are not about RPC.  A segment missing from the capture is counted.
+# Then the checker itself is checked on doctored captures: frames
+# written out of time order, segments delivered out of order, a
+# missing segment, a malformed call.
 set -eu
 # shellcheck source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
@@ -117,6 +120,75 @@ printf '%s\n' "$CAP_OUT" | grep -E '^client port|Error|error' | show
 expect_eq "$CHK_RC" 0 "calls from that port decode as RPC: nothing malformed"
 expect_match "$CHK_OUT" ' 20 RPC calls, 20 replies' \
     "all 20 calls and replies decoded as RPC"
+
+say "== the check itself: frames captured out of order"
+# dumpcap on lo takes packets from both CPUs: now and then a segment is
+# written after the one that followed it (seen in a CI run: a 1 MiB
+# READ reply then went unreassembled, its call "without its reply").
+# And lo itself can deliver two segments of one stream swapped.  The
+# checker must cope with both.  The low-port capture, with the client's
+# first two calls swapped in the file; and without its second call,
+# which must not pass as a capture of 19 calls.
+editcap -F pcap "$W/low.pcapng" "$W/low.pcap"
+run_capture SW_OUT SW_RC python3 -c "
+import struct
+data = open('$W/low.pcap', 'rb').read()
+recs, off = [], 24
+while off < len(data):
+    n = struct.unpack_from('<I', data, off + 8)[0]
+    recs.append(data[off:off + 16 + n])
+    off += 16 + n
+def flow(r):            # ((sport, dport), TCP payload bytes); Ethernet
+    ip = r[30:]
+    ihl = (ip[0] & 15) * 4
+    tcp = ip[ihl:]
+    return tcp[:4], struct.unpack_from('>H', ip, 2)[0] - ihl - \\
+        (tcp[12] >> 4) * 4
+calls = [i for i, r in enumerate(recs) if flow(r)[1] and
+         flow(r)[0] == flow(recs[0])[0]]
+i, j = calls[0], calls[1]
+def save(name, rs):
+    open('$W/' + name, 'wb').write(data[:24] + b''.join(rs))
+save('gap.pcap', recs[:j] + recs[j + 1:])
+rs = list(recs)
+rs[i], rs[j] = rs[j], rs[i]
+save('swapped.pcap', rs)           # each keeps its time: file out of order
+def piece(r, start, end):  # bytes [start, end) of r's TCP payload
+    ip = r[30:]
+    ihl = (ip[0] & 15) * 4
+    hl = ihl + (ip[ihl + 12] >> 4) * 4
+    n = hl + end - start
+    seq = struct.unpack_from('>I', ip, ihl + 4)[0] + start
+    return (r[:8] + struct.pack('<II', n + 14, n + 14) + r[16:32] +
+            struct.pack('>H', n) + ip[4:ihl + 4] + struct.pack('>I', seq) +
+            ip[ihl + 8:hl] + ip[hl + start:hl + end])
+half = flow(recs[i])[1] // 2
+save('ooo.pcap', recs[:i] + [piece(recs[i], half, 2 * half),
+                             piece(recs[i], 0, half)] + recs[i + 1:])
+print('swapped frames', i + 1, 'and', j + 1)"
+printf '%s\n' "$SW_OUT" | show
+expect_contains "$SW_OUT" "swapped frames" "the first two calls swapped in the file"
+run_capture CHK_OUT CHK_RC timeout 60 python3 "$PCAP_CHECK" check \
+    "$W/swapped.pcap"
+printf '%s\n' "$CHK_OUT" | show
+expect_eq "$CHK_RC" 0 "the checker finds nothing wrong in the swapped capture"
+expect_match "$CHK_OUT" ' 20 RPC calls, 20 replies, .* 0 messages unpaired' \
+    "and still decodes all 20 calls and replies"
+# The first call in two segments, the second half first: as lo can
+# deliver them (one sender on two CPUs).
+run_capture CHK_OUT CHK_RC timeout 60 python3 "$PCAP_CHECK" check \
+    "$W/ooo.pcap"
+printf '%s\n' "$CHK_OUT" | show
+expect_eq "$CHK_RC" 0 "the checker reassembles segments that came out of order"
+expect_match "$CHK_OUT" ' 20 RPC calls, 20 replies, .* 0 messages unpaired' \
+    "and decodes all 20 calls and replies there too"
+# The same capture without the second call: a gap, not a clean pass.
+run_capture CHK_OUT CHK_RC timeout 60 python3 "$PCAP_CHECK" check \
+    "$W/gap.pcap"
+printf '%s\n' "$CHK_OUT" | show
+expect_eq "$CHK_RC" 1 "the checker fails a capture missing a call's segment"
+expect_contains "$CHK_OUT" "PROBLEM TCP stream 0: 1 segments not captured" \
+    "and says a segment was not captured"
 
 say "== the check itself: a truncated NFS call must be reported"
 # GETATTR over UDP whose file handle claims 64 bytes and carries 4.

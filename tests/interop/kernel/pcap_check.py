@@ -16,7 +16,18 @@ reply without its call (tshark -2 links them with rpc.reqframe /
 rpc.repframe).  Wireshark 4.0 raises no expert info for NFS or MOUNT
 replies with an error status, so nothing is excused for them.  TCP's
 own warnings (window full, zero window, D-SACK, RST: flow control and
-how a client closes) are listed in the summary but not counted.
+how a client closes) are listed in the summary but not counted, except
+a segment missing from the capture: the RPC messages in it would go
+unchecked, and unseen (a call lost with its segment leaves no unpaired
+reply behind: tshark knows a reply only by its call).
+
+Loopback is not always in order.  dumpcap takes packets from every
+CPU and now and then writes a segment after the one that followed it;
+and a TCP sender on two CPUs at once (the writing thread and the ACK
+softirq) can hand lo two segments that arrive swapped.  So the capture
+is put in time order (reordercap), tshark reassembles out-of-order
+segments, and a gap counts only if no later segment of its stream
+fills it (one flagged out-of-order or retransmitted).
 """
 
 import os
@@ -100,14 +111,26 @@ class Capture:
         return problems, summary
 
 
+def in_time_order(path):
+    """A copy of the capture PATH with its frames sorted by time."""
+    sorted_path = path + ".sorted"
+    out = subprocess.run(["reordercap", path, sorted_path],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError("reordercap %s: %s" % (path, out.stderr.strip()))
+    return sorted_path
+
+
 def tshark(path, *args):
     """tshark -2 -n -r PATH ARGS (two passes: calls know their replies).
     TCP's heuristic dissectors (RPC's among them) go first: NFS clients
     use reserved source ports, and by port number alone tshark would
     give a conversation from port 862 to TWAMP-Control, whose dissector
     then calls every RPC message malformed."""
-    out = subprocess.run(["tshark", "-2", "-n", "-o",
-                          "tcp.try_heuristic_first:TRUE", "-r", path] +
+    out = subprocess.run(["tshark", "-2", "-n",
+                          "-o", "tcp.try_heuristic_first:TRUE",
+                          "-o", "tcp.reassemble_out_of_order:TRUE",
+                          "-r", path] +
                          list(args), capture_output=True, text=True,
                          timeout=600)
     if out.returncode != 0:
@@ -117,7 +140,24 @@ def tshark(path, *args):
 
 
 FIELDS = ("frame.number", "rpc.msgtyp", "rpc.reqframe", "rpc.repframe",
-          "_ws.malformed", "nfs.procedure_v3", "mount.procedure_v3")
+          "_ws.malformed", "nfs.procedure_v3", "mount.procedure_v3",
+          "tcp.stream", "tcp.analysis.lost_segment",
+          "tcp.analysis.out_of_order", "tcp.analysis.retransmission")
+
+
+def unfilled_gaps(rows):
+    """{TCP stream: gaps} for the streams where tshark saw more gaps
+    (a segment that starts past the next expected byte) than late
+    segments that could fill them."""
+    gaps = {}
+    for r in rows:
+        if not r["tcp.stream"]:
+            continue
+        n = (len(r["tcp.analysis.lost_segment"]) -
+             len(r["tcp.analysis.out_of_order"]) -
+             len(r["tcp.analysis.retransmission"]))
+        gaps[r["tcp.stream"][0]] = gaps.get(r["tcp.stream"][0], 0) + n
+    return {k: v for k, v in gaps.items() if v > 0}
 
 
 def frames(text):
@@ -157,7 +197,7 @@ def analyse(cap, path):
             "-E", "aggregator=,", "-z", "expert,warn"]
     for f in FIELDS:
         args += ["-e", f]
-    text = tshark(path, *args)
+    text = tshark(in_time_order(path), *args)
     rows = frames(text)
     problems = []
     cap.packets = len(rows)
@@ -169,6 +209,9 @@ def analyse(cap, path):
     # reply to its call); count the messages that do not.
     alone = sum(len(r["rpc.msgtyp"]) - len(r["rpc.reqframe"]) -
                 len(r["rpc.repframe"]) for r in rows)
+    for stream, n in sorted(unfilled_gaps(rows).items()):
+        problems.append("TCP stream %s: %d segments not captured (the "
+                        "messages in them went unchecked)" % (stream, n))
     for r in rows:
         if r["_ws.malformed"]:
             problems.append("malformed packet: frame %s" %
