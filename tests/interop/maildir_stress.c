@@ -532,7 +532,9 @@ check_content(struct worker *w, unsigned seq, size_t got, const char *what)
 /*
  * Take one message out of new/: open it, rename it to cur/NAME:2,S,
  * read it through the handle opened before the rename, remove it.
- * Losing the race to the other reader (ENOENT) is normal.
+ * Losing the race to the other reader is normal: ENOENT, or ESTALE
+ * when the other reader moved and removed the message between this
+ * open's LOOKUP and its ACCESS (the handle then names a deleted file).
  */
 static void
 pick_up(struct worker *w, const char *name, unsigned seq)
@@ -548,7 +550,7 @@ pick_up(struct worker *w, const char *name, unsigned seq)
 	mkpath(src, sizeof(src), "new", name, NULL);
 	mkpath(dst, sizeof(dst), "cur", name, FLAG_SUFFIX);
 	if ((rc = nfs_open(w->nfs, src, O_RDONLY, &fh)) != 0) {
-		if (rc == -ENOENT) {
+		if (rc == -ENOENT || rc == -ESTALE) {
 			atomic_fetch_add(&nraces, 1);
 			return;
 		}
