@@ -84,52 +84,82 @@ dirop_commit(struct dirop *op, nfsstat3 st)
 	return nfs3_commit_dir(op->dir.fd);
 }
 
-/* Fill a creating procedure's results for name, now in op's dir. */
+/*
+ * Fill a creating procedure's results for name, now in op's dir.  fd
+ * is the new object's descriptor when its maker kept one open (then
+ * the sync, the handle and the attributes need no lookup by name), or
+ * -1.
+ */
 static nfsstat3
 made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
-    nfsstat3 st, struct made *m)
+    int fd, nfsstat3 st, struct made *m)
 {
 	uint8_t fh[HANDLE_MAX];
 	size_t fhlen;
 	struct stat sb;
+	nfsstat3 hst;
+	int rc;
 
-	if (st == NFS3_OK && vfs_sync_name(op->dir.fd, name) == -1)
-		st = vfs_errno(errno);
+	if (st == NFS3_OK) {
+		rc = fd != -1 ? fsync(fd) : vfs_sync_name(op->dir.fd, name);
+		if (rc == -1)
+			st = vfs_errno(errno);
+	}
 	st = dirop_commit(op, st);
 	if (st != NFS3_OK) {
 		dirop_wcc(op, m->failwcc);
 		return st;
 	}
-	if (vfs_handle_at(&c->d->key, op->dir.ve, op->dir.fd, name, fh,
-	    &fhlen) == NFS3_OK &&
+	hst = fd != -1 ?
+	    vfs_handle_fd(&c->d->key, op->dir.ve, fd, fh, &fhlen) :
+	    vfs_handle_at(&c->d->key, op->dir.ve, op->dir.fd, name, fh,
+	    &fhlen);
+	if (hst == NFS3_OK &&
 	    nfs3_fh_out(c, fh, fhlen, &m->fh->post_op_fh3_u.handle) == 0)
 		m->fh->handle_follows = TRUE;
-	if (fstatat(op->dir.fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+	rc = fd != -1 ? fstat(fd, &sb) :
+	    fstatat(op->dir.fd, name, &sb, AT_SYMLINK_NOFOLLOW);
+	if (rc == 0)
 		vfs_post_op_st(op->dir.ve, &sb, m->attr);
 	dirop_wcc(op, m->okwcc);
 	return NFS3_OK;
 }
 
-/* Apply what sattr3 asks beyond the mode given at creation. */
+/* Whether sattr3 asks for more than the mode given at creation. */
+static bool
+more_attrs(const sattr3 *sa)
+{
+	return sa->uid.set_it || sa->gid.set_it || sa->size.set_it ||
+	    sa->atime.set_it != DONT_CHANGE || sa->mtime.set_it != DONT_CHANGE;
+}
+
+/* Apply what sattr3 asks beyond the mode given at creation, on fd. */
 static nfsstat3
-set_new_attrs(int dirfd, const char *name, const sattr3 *sa)
+set_new_attrs_fd(int fd, const sattr3 *sa)
 {
 	sattr3 rest = *sa;
 	struct stat st;
+
+	if (!more_attrs(sa))
+		return NFS3_OK;
+	rest.mode.set_it = FALSE;
+	if (fstat(fd, &st) == -1)
+		return vfs_errno(errno);
+	return vfs_setattr(fd, &st, &rest);
+}
+
+/* The same for name in dirfd. */
+static nfsstat3
+set_new_attrs(int dirfd, const char *name, const sattr3 *sa)
+{
 	nfsstat3 rc;
 	int fd;
 
-	rest.mode.set_it = FALSE;
-	if (!rest.mode.set_it && !rest.uid.set_it && !rest.gid.set_it &&
-	    !rest.size.set_it && rest.atime.set_it == DONT_CHANGE &&
-	    rest.mtime.set_it == DONT_CHANGE)
+	if (!more_attrs(sa))
 		return NFS3_OK;
 	if ((fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return vfs_errno(errno);
-	if (fstat(fd, &st) == -1)
-		rc = vfs_errno(errno);
-	else
-		rc = vfs_setattr(fd, &st, &rest);
+	rc = set_new_attrs_fd(fd, sa);
 	close(fd);
 	return rc;
 }
@@ -198,14 +228,22 @@ out:
 	return RPC_OK;
 }
 
+/*
+ * A new regular file is made by opening it: the descriptor then serves
+ * its sync, handle and attributes.  Read-only (what fsync needs); the
+ * creator may open what it creates whatever the mode.
+ */
+#define CREATE_FLAGS	(O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | \
+			 O_CLOEXEC | O_NOCTTY)
+
 /* EXCLUSIVE: create, or find our own earlier create by its verifier. */
 static nfsstat3
-create_exclusive(int dirfd, const char *name, const uint8_t *verf)
+create_exclusive(int dirfd, const char *name, const uint8_t *verf, int *fd)
 {
 	struct timespec ts[2];
 	struct stat st;
 
-	if (mknodat(dirfd, name, S_IFREG, 0) == -1) {
+	if ((*fd = openat(dirfd, name, CREATE_FLAGS, 0)) == -1) {
 		if (errno != EEXIST)
 			return vfs_errno(errno);
 		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -214,21 +252,22 @@ create_exclusive(int dirfd, const char *name, const uint8_t *verf)
 		return NFS3ERR_EXIST;
 	}
 	vfs_verf_to_times(verf, ts);
-	if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) == -1)
+	if (futimens(*fd, ts) == -1)
 		return vfs_errno(errno);
 	return NFS3_OK;
 }
 
 /* UNCHECKED and GUARDED. */
 static nfsstat3
-create_checked(int dirfd, const char *name, const createhow3 *how)
+create_checked(int dirfd, const char *name, const createhow3 *how, int *fd)
 {
 	const sattr3 *sa = &how->createhow3_u.obj_attributes;
 	sattr3 size_only;
 	struct stat st;
 
-	if (mknodat(dirfd, name, S_IFREG | vfs_create_mode(sa, 0644), 0) == 0)
-		return set_new_attrs(dirfd, name, sa);
+	*fd = openat(dirfd, name, CREATE_FLAGS, vfs_create_mode(sa, 0644));
+	if (*fd != -1)
+		return set_new_attrs_fd(*fd, sa);
 	if (errno != EEXIST || how->mode == GUARDED)
 		return vfs_errno(errno);
 	/*
@@ -245,8 +284,12 @@ create_checked(int dirfd, const char *name, const createhow3 *how)
 	return set_new_attrs(dirfd, name, &size_only);
 }
 
-/* Make the object name in the open directory dirfd, as args say. */
-typedef nfsstat3 (*make_fn)(int dirfd, const char *name, const void *args);
+/*
+ * Make the object name in the open directory dirfd, as args say; *fd
+ * is then a descriptor of it if the maker opened one, else -1.
+ */
+typedef nfsstat3 (*make_fn)(int dirfd, const char *name, const void *args,
+    int *fd);
 
 /*
  * What CREATE, MKDIR, SYMLINK and MKNOD share: the directory checked,
@@ -259,26 +302,29 @@ run_make(struct rpc_req *req, const diropargs3 *where, make_fn make,
 	struct nfs3_call c;
 	struct dirop op;
 	nfsstat3 st;
+	int fd = -1;
 
 	nfs3_begin(&c, req);
 	st = dirop_begin(&c, where, true, &op);
 	if (st == NFS3_OK)
-		st = make(op.dir.fd, where->name, args);
-	st = made_finish(&c, &op, where->name, st, m);
+		st = make(op.dir.fd, where->name, args, &fd);
+	st = made_finish(&c, &op, where->name, fd, st, m);
+	if (fd != -1)
+		close(fd);
 	dirop_end(&op);
 	nfs3_end(&c);
 	return st;
 }
 
 static nfsstat3
-make_file(int dirfd, const char *name, const void *argp)
+make_file(int dirfd, const char *name, const void *argp, int *fd)
 {
 	const CREATE3args *args = argp;
 
 	if (args->how.mode == EXCLUSIVE)
 		return create_exclusive(dirfd, name,
-		    (const uint8_t *)args->how.createhow3_u.verf);
-	return create_checked(dirfd, name, &args->how);
+		    (const uint8_t *)args->how.createhow3_u.verf, fd);
+	return create_checked(dirfd, name, &args->how, fd);
 }
 
 enum rpc_status
@@ -295,9 +341,11 @@ nfs3_create(struct rpc_req *req, void *argp, void *resp)
 }
 
 static nfsstat3
-make_dir(int dirfd, const char *name, const void *argp)
+make_dir(int dirfd, const char *name, const void *argp, int *fd)
 {
 	const MKDIR3args *args = argp;
+
+	(void)fd;	/* by name: a directory may not be readable */
 
 	if (mkdirat(dirfd, name, vfs_create_mode(&args->attributes, 0755)) ==
 	    -1)
@@ -319,9 +367,11 @@ nfs3_mkdir(struct rpc_req *req, void *argp, void *resp)
 }
 
 static nfsstat3
-make_symlink(int dirfd, const char *name, const void *argp)
+make_symlink(int dirfd, const char *name, const void *argp, int *fd)
 {
 	const SYMLINK3args *args = argp;
+
+	(void)fd;	/* no descriptor fsync takes */
 
 	if (symlinkat(args->symlink.symlink_data, dirfd, name) == -1)
 		return vfs_errno(errno);
@@ -342,7 +392,7 @@ nfs3_symlink(struct rpc_req *req, void *argp, void *resp)
 }
 
 static nfsstat3
-make_node(int dirfd, const char *name, const void *argp)
+make_node(int dirfd, const char *name, const void *argp, int *fd)
 {
 	const mknoddata3 *what = &((const MKNOD3args *)argp)->what;
 	const devicedata3 *dev = &what->mknoddata3_u.device;
@@ -350,6 +400,7 @@ make_node(int dirfd, const char *name, const void *argp)
 	mode_t type;
 	dev_t rdev = 0;
 
+	(void)fd;	/* no descriptor fsync takes */
 	switch (what->type) {
 	case NF3CHR:
 	case NF3BLK:

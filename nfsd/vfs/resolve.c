@@ -129,16 +129,32 @@ encode(const struct handle_key *key, const struct handle *h,
 	return NFS3_OK;
 }
 
-nfsstat3
-vfs_handle_at(const struct handle_key *key, const struct vfs_export *ve,
-    int dirfd, const char *name, uint8_t fh[HANDLE_MAX], size_t *fhlen)
+static nfsstat3
+handle_of(const struct handle_key *key, const struct vfs_export *ve,
+    int dirfd, const char *name, int flags, uint8_t fh[HANDLE_MAX],
+    size_t *fhlen)
 {
 	struct handle h;
 	nfsstat3 st;
 
-	if ((st = kernel_handle(dirfd, name, 0, ve->exp->id, &h)) != NFS3_OK)
+	if ((st = kernel_handle(dirfd, name, flags, ve->exp->id, &h)) !=
+	    NFS3_OK)
 		return st;
 	return encode(key, &h, fh, fhlen);
+}
+
+nfsstat3
+vfs_handle_at(const struct handle_key *key, const struct vfs_export *ve,
+    int dirfd, const char *name, uint8_t fh[HANDLE_MAX], size_t *fhlen)
+{
+	return handle_of(key, ve, dirfd, name, 0, fh, fhlen);
+}
+
+nfsstat3
+vfs_handle_fd(const struct handle_key *key, const struct vfs_export *ve,
+    int fd, uint8_t fh[HANDLE_MAX], size_t *fhlen)
+{
+	return handle_of(key, ve, fd, "", AT_EMPTY_PATH, fh, fhlen);
 }
 
 #define ENTRY_STATX	(STATX_BASIC_STATS | STATX_BTIME)

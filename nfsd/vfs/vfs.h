@@ -95,6 +95,10 @@ nfsstat3 vfs_lookup(const struct handle_key *key,
 nfsstat3 vfs_handle_at(const struct handle_key *key,
 	    const struct vfs_export *ve, int dirfd, const char *name,
 	    uint8_t fh[HANDLE_MAX], size_t *fhlen);
+/* The handle of the object open as fd (just created): into fh. */
+nfsstat3 vfs_handle_fd(const struct handle_key *key,
+	    const struct vfs_export *ve, int fd, uint8_t fh[HANDLE_MAX],
+	    size_t *fhlen);
 /* The root object of an export. */
 nfsstat3 vfs_root(const struct handle_key *key, const struct vfs_export *ve,
 	    struct vfs_obj *obj);

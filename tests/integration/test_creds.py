@@ -8,6 +8,9 @@ as the kernel sees them, checked with raw AUTH_SYS calls:
     and ACCESS grants that other user neither READ nor MODIFY;
   - supplementary groups from the credential count (a 0640 file of
     group 5000 is readable with 5000 among the gids, not without);
+  - a user creates files of mode 0444 and 0000 (GUARDED) and with
+    EXCLUSIVE in a 0777 directory: each is the user's, has the mode
+    asked for, and the reply carries its handle and attributes;
   - -maproot=root keeps root root; -mapall maps everyone;
   - eight users hammering in parallel each get exactly their own
     rights: credentials never leak between worker threads.
@@ -96,6 +99,43 @@ def create(c, dirfh, name, uid, gid):
     return call(c, CREATE, args.get(), uid, gid).uint()
 
 
+def create_as(c, dirfh, name, uid, gid, mode=None, verf=None):
+    """CREATE GUARDED with mode, or EXCLUSIVE with verf, as uid:gid:
+    (status, handle or None, (mode, uid, fileid) or None)."""
+    args = rpc.Packer().opaque(dirfh).string(name)
+    if verf is not None:
+        args.uint(2).fopaque(verf)
+    else:
+        args.uint(1).bool(mode is not None)
+        if mode is not None:
+            args.uint(mode)
+        for _ in range(3):              # uid, gid, size: not set
+            args.bool(False)
+        args.uint(0).uint(0)            # atime, mtime: DONT_CHANGE
+    u = call(c, CREATE, args.get(), uid, gid)
+    st = u.uint()
+    if st != OK:
+        return st, None, None
+    fh = u.opaque() if u.bool() else None
+    attr = None
+    if u.bool():
+        a = rpc.Unpacker(u.fopaque(84))
+        a.uint()                        # type
+        fmode, _, fuid = a.uint(), a.uint(), a.uint()
+        a.fopaque(4 + 8 + 8 + 8 + 8)    # gid, size, used, rdev, fsid
+        attr = (fmode & 0o7777, fuid, a.hyper())
+    return st, fh, attr
+
+
+def getattr_fileid(c, fh, uid, gid):
+    u = call(c, GETATTR, rpc.Packer().opaque(fh).get(), uid, gid)
+    if u.uint() != OK:
+        return None
+    a = rpc.Unpacker(u.fopaque(84))
+    a.fopaque(4 * 5 + 8 * 4)            # up to fsid
+    return a.hyper()
+
+
 def mount(path):
     with rpc.TcpClient(port=itest.MOUNT_PORT) as m:
         st, fh, _ = rpc.mnt(m, path)
@@ -132,6 +172,32 @@ check_eq(read(c, fh["grp"], 1000, 1000, [5000])[0], OK,
 check_eq(read(c, fh["grp"], 1000, 1000, [5001])[0], ACCES,
          "without group 5000 it may not")
 check_eq(read(c, fh["grp"], 1000, 5000)[0], OK, "primary group 5000 may")
+
+log("== a user creates what it may not then open")
+os.mkdir(os.path.join(E, "drop"))
+os.chmod(os.path.join(E, "drop"), 0o777)
+drop = lookup(c, root, "drop")
+for name, mode, verf in (("ro", 0o444, None), ("none", 0, None),
+                         ("ex", None, b"verif-01")):
+    what = "uid 1000 CREATE %s" % ("EXCLUSIVE" if verf else
+                                   "GUARDED mode %04o" % mode)
+    st, nfh, attr = create_as(c, drop, name, 1000, 1000, mode, verf)
+    check_eq(st, OK, what)
+    if st != OK:
+        continue
+    sb = os.lstat(os.path.join(E, "drop", name))
+    check_eq((sb.st_uid, sb.st_gid, sb.st_size), (1000, 1000, 0),
+             "%s: the server's file is 1000:1000, empty" % what)
+    if mode is not None:
+        check_eq(sb.st_mode & 0o7777, mode, "%s: its mode" % what)
+    check_eq(attr, (sb.st_mode & 0o7777, 1000, sb.st_ino),
+             "%s: the reply's attributes are the file's" % what)
+    check_eq(nfh is not None and getattr_fileid(c, nfh, 1000, 1000),
+             sb.st_ino, "%s: the reply's handle names the file" % what)
+st, nfh, _ = create_as(c, drop, "ex", 1000, 1000, verf=b"verif-01")
+check_eq((st, nfh is not None and getattr_fileid(c, nfh, 1000, 1000)),
+         (OK, os.lstat(os.path.join(E, "drop", "ex")).st_ino),
+         "the EXCLUSIVE CREATE retried: the same file")
 
 log("== eight users in parallel")
 ufh = {u: lookup(c, root, "u%d" % u) for u in USERS}
