@@ -863,6 +863,13 @@ round (raw.csv).  Targets (issue 7) are checked at 4x16, the floor one
 at 1x1.
 """
 
+NO_JOURNAL_NOTE = """BENCH_DIR is on ext4 without a journal: every fsync writes and flushes
+on its own, and each new inode walks past every inode freed in the last
+minute, so deliver, pop and mix swing from round to round with what was
+deleted before them (bench/README.md, "The file system under the mail
+workloads").
+"""
+
 
 # ------------------------------------------------------------ output
 
@@ -950,7 +957,7 @@ def write_meta(s, cg):
         f"kernel: {os.uname().release}",
         f"cpus: {os.cpu_count()}",
         f"ganesha: {g[0] if g else '?'}",
-        f"data dir: {s.data} ({fs_type(s.data)})",
+        f"data dir: {s.data} ({fs_note(s.data)})",
         f"plan: quick={int(s.quick)} rounds={s.rounds} secs={s.secs} "
         f"warmup={s.warmup} local_secs={s.local_secs} ops={s.ops} "
         f"entries={s.entries} seq_size={s.seq_size}",
@@ -988,6 +995,29 @@ def fs_type(path):
     except OSError:
         pass
     return kind
+
+
+def ext4_journal(path):
+    """Whether the ext4 file system holding path has a journal (its
+    /sys/fs/ext4/DEV/journal_task says <none> when not); None when that
+    cannot be told."""
+    try:
+        st = os.stat(path)
+        dev = os.path.basename(os.readlink("/sys/dev/block/%d:%d" % (
+            os.major(st.st_dev), os.minor(st.st_dev))))
+        with open(f"/sys/fs/ext4/{dev}/journal_task") as f:
+            return f.read().strip() != "<none>"
+    except OSError:
+        return None
+
+
+def fs_note(path):
+    """What path is on: 'tmpfs', 'ext4, without a journal', ..."""
+    kind = fs_type(path)
+    journal = ext4_journal(path) if kind == "ext4" else None
+    if journal is None:
+        return kind
+    return f"{kind}, {'with' if journal else 'without'} a journal"
 
 
 # ------------------------------------------------------------ the run
@@ -1163,6 +1193,8 @@ class Bench:
         write_csv(os.path.join(s.out, "medians.csv"), meds, median_fields())
         text = table(meds)
         notes = TABLE_NOTES.format(rounds=s.rounds, cpu=cpu_kind(self.cg))
+        if ext4_journal(s.data) is False:
+            notes += "\n" + NO_JOURNAL_NOTE
         with open(os.path.join(s.out, "table.txt"), "w") as f:
             f.write(text + "\n" + notes)
         say("\n" + text + "\n" + notes)
@@ -1180,6 +1212,9 @@ class Bench:
             shutil.rmtree(os.path.join(s.out, old), ignore_errors=True)
         self.check_tools()
         self.fresh_data()
+        if ext4_journal(s.data) is False:
+            say(f"bench: note: {s.data} is on ext4 without a journal; "
+                "the mail workloads will be noisy (see the table's notes)")
         for line in write_meta(s, self.cg):
             say(f"bench: {line}")
         self.start_servers()

@@ -12,6 +12,10 @@
 #    RSS from the kernel's accounting;
 #  - medians.csv, table.txt and both PNG plots are written, and no
 #    sanitizer report is in any log (make check SAN=1);
+#  - meta.txt names the data directory's file system, and for ext4
+#    whether it has a journal (checked on two loop-mounted ext4
+#    images, one made without); without one, the table's notes and
+#    the run's output say the mail workloads will be noisy;
 #  - nothing is left behind: no cgroup, no data directory, no
 #    ganesha.nfsd, nfsd or rpcbind of the harness;
 #  - a server that will not start ends the run with exit 1 and its log,
@@ -44,6 +48,32 @@ harness_left() {
 	done
 	return 0
 }
+
+# fs_note PATH: the harness's own description of PATH's file system.
+fs_note() {
+	PYTHONPATH=$ROOT/bench python3 -c \
+	    'import sys, bench; print(bench.fs_note(sys.argv[1]))' "$1"
+}
+
+say "== the harness tells ext4 with a journal from ext4 without"
+for kind in with without; do
+	img=$W/$kind.img
+	opt=()
+	[ "$kind" = without ] && opt=(-O ^has_journal)
+	truncate -s 32M "$img"
+	mkfs.ext4 -q -F "${opt[@]}" "$img" >/dev/null 2>&1 ||
+	    fail "mkfs.ext4 $img"
+	mkdir -p "$W/$kind"
+	if ! mount -o loop "$img" "$W/$kind" 2>/dev/null; then
+		say "  (no loop device here: only the build's file system is checked)"
+		break
+	fi
+	IT_MOUNTS+=("$W/$kind")
+	expect_eq "$(fs_note "$W/$kind")" "ext4, $kind a journal" \
+	    "an ext4 image made $kind a journal"
+done
+tmpfs_on "$W/tmp" size=1m
+expect_eq "$(fs_note "$W/tmp")" "tmpfs" "tmpfs"
 
 say "== a tiny run: $WORKLOADS at ${CONCS// /, }, one round"
 run_capture out rc env BENCH_OUT="$OUT/results" BENCH_DIR="$OUT/data" \
@@ -100,6 +130,20 @@ expect_true "ganesha's log kept" test -s "$OUT/results/logs/ganesha.log"
 san=$(cat "$OUT"/results/raw/*.err "$OUT"/results/logs/nfsd.log \
     "$OUT"/results/logs/responder.log 2>/dev/null || :)
 expect_no_sanitizer "$san" "no sanitizer report from nfsd or the bench tools"
+meta=$(grep '^data dir: ' "$OUT/results/meta.txt" 2>/dev/null || :)
+note=$(fs_note "$BUILD")
+say "  the data directory's file system: $note"
+expect_eq "$meta" "data dir: $OUT/data ($note)" \
+    "meta.txt names the data directory's file system"
+if [ "$note" = "ext4, without a journal" ]; then
+	expect_contains "$table" "BENCH_DIR is on ext4 without a journal" \
+	    "table.txt says the mail workloads are noisy on it"
+	expect_contains "$out" "is on ext4 without a journal" \
+	    "and so does the run"
+else
+	expect_false "no journal note in table.txt" \
+	    grep -q "without a journal" "$OUT/results/table.txt"
+fi
 expect_false "the data directory is removed" test -e "$OUT/data"
 expect_eq "$(harness_left)" "" "nothing left running, no cgroup left"
 
