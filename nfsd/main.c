@@ -516,12 +516,13 @@ struct run {
 
 /*
  * The open-file cache keeps two descriptors per entry: take the hard
- * limit, and size the cache to what it allows beside the connections.
+ * limit, and size the cache to what it allows beside the connections
+ * and the READ data queued for them (tails).
  */
 static size_t
 fcache_size(size_t max_conns)
 {
-	size_t reserve = max_conns + FD_SPARE, spare;
+	size_t reserve = max_conns + RPC_TAILS_MAX + FD_SPARE, spare;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)

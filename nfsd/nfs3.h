@@ -64,7 +64,11 @@ struct nfs3_read_res {
 	int		 iofd;
 	uint64_t	 offset;
 	uint32_t	 count;
+	struct rpc_tail	*tail;		/* NULL: data inline (pread) */
 };
+
+/* READs of at least this much data send it from the page cache. */
+#define NFS3_READ_TAIL_MIN	(32 * 1024)
 
 enum rpc_status nfs3_read(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_write(struct rpc_req *, void *, void *);

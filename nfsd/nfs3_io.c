@@ -2,8 +2,10 @@
  * nfs3_io.c - the data procedures of RFC 1813: READ (3.3.6), WRITE
  * (3.3.7) and COMMIT (3.3.21), with their XDR done by hand so that the
  * payload is never copied in user space: WRITE's data is written
- * straight from the received record, and READ's data is read by
- * pread(2) straight into the reply being encoded.
+ * straight from the received record.  READ's data goes over TCP from
+ * the page cache (the file's pages spliced into a pipe, a tail the
+ * transport sends) when there is much of it, else pread(2) puts it
+ * straight into the reply.
  *
  * Stability: UNSTABLE writes go to the page cache and COMMIT makes
  * them durable; DATA_SYNC and FILE_SYNC writes are durable before the
@@ -59,6 +61,7 @@ nfs3_read(struct rpc_req *req, void *argp, void *resp)
 	}
 	r->offset = args->offset;
 	r->count = args->count < c.d->io_max ? args->count : c.d->io_max;
+	r->tail = req->tail;
 out:
 	nfs3_end(&c);
 	return RPC_OK;
@@ -73,9 +76,33 @@ put_u32(uint8_t *p, uint32_t v)
 }
 
 /*
- * Encode READ3res: status and attributes as usual, then room for
- * count, eof and the data's length, then the data read into place.  A
- * failing pread turns the reply into a failure after the fact.
+ * The data as a tail, when there is enough of it by the size the
+ * attributes give: the file's pages in a pipe, sent by the transport.
+ * 0: none (too little, or the pages could not be had: pread then).
+ */
+static size_t
+read_tail(struct nfs3_read_res *r, bool *eof)
+{
+	uint64_t size = (uint64_t)r->obj.st.st_size;
+	size_t n, got;
+	bool at_end;
+
+	if (r->tail == NULL || r->offset >= size)
+		return 0;
+	n = size - r->offset < r->count ? (size_t)(size - r->offset) :
+	    r->count;
+	if (n < NFS3_READ_TAIL_MIN)
+		return 0;
+	got = rpc_tail_fill(r->tail, r->iofd, r->offset, n, &at_end);
+	*eof = at_end || r->offset + got >= size;
+	return got;
+}
+
+/*
+ * Encode READ3res: status and attributes as usual, then count, eof
+ * and the data's length, then the data: left in the file as a tail, or
+ * read into place.  A failing pread turns the reply into a failure
+ * after the fact.
  */
 bool_t
 nfs3_xdr_read_res(XDR *x, void *p)
@@ -86,6 +113,7 @@ nfs3_xdr_read_res(XDR *x, void *p)
 	uint8_t *hdr, *data;
 	size_t want;
 	ssize_t n;
+	bool eof;
 
 	if (x->x_op != XDR_ENCODE || r->res.status != NFS3_OK)
 		return xdr_READ3res(x, &r->res);
@@ -93,6 +121,12 @@ nfs3_xdr_read_res(XDR *x, void *p)
 	    !xdr_post_op_attr(x, &ok->file_attributes) ||
 	    (hdr = (uint8_t *)XDR_INLINE(x, 3 * XDR_UNIT)) == NULL)
 		return FALSE;
+	if ((n = (ssize_t)read_tail(r, &eof)) > 0) {
+		put_u32(hdr, (uint32_t)n);
+		put_u32(hdr + XDR_UNIT, eof);
+		put_u32(hdr + 2 * XDR_UNIT, (uint32_t)n);
+		return TRUE;
+	}
 	room = x->x_handy & ~(u_int)(XDR_UNIT - 1);
 	want = r->count < room ? r->count : room;
 	if ((data = (uint8_t *)XDR_INLINE(x, (int)XDR_RNDUP(want))) == NULL)

@@ -6,6 +6,7 @@
  * only when the last reference (the loop's or a job's) is released.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,17 @@ conn_new(struct loop *lp, int fd, const struct sockaddr_storage *peer,
 	return c;
 }
 
+static void
+outbuf_free(struct conn *c, struct outbuf *o)
+{
+	if (o->fd != -1) {
+		(void)close(o->fd);
+		atomic_fetch_sub_explicit(&c->srv->ntails, 1,
+		    memory_order_relaxed);
+	}
+	free(o);
+}
+
 void
 conn_hold(struct conn *c)
 {
@@ -75,7 +87,7 @@ conn_release(struct conn *c)
 		return;
 	while ((o = c->outq) != NULL) {
 		c->outq = o->next;
-		free(o);
+		outbuf_free(c, o);
 	}
 	rec_free(&c->rec);
 	close(c->fd);
@@ -355,6 +367,36 @@ close:
 	conn_close(c);
 }
 
+/*
+ * Send len bytes of a tail's pipe to the socket, as far as it takes
+ * them now.  The pipe holds exactly what the reply announced.
+ */
+static ssize_t
+send_pipe(struct conn *c, int fd, size_t len, bool more)
+{
+	ssize_t n;
+
+	do
+		n = splice(fd, NULL, c->fd, NULL, len, SPLICE_F_NONBLOCK |
+		    (more ? SPLICE_F_MORE : 0));
+	while (n == -1 && errno == EINTR);
+	if (n == 0 && len > 0) {
+		log_warnx("%s: a reply's data ran out", c->name);
+		errno = EPIPE;
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t
+outbuf_send(struct conn *c, const struct outbuf *o)
+{
+	if (o->fd != -1)
+		return send_pipe(c, o->fd, o->len - o->off, o->next != NULL);
+	return send(c->fd, o->data + o->off, o->len - o->off,
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 /* Send what the queue holds; caller holds c->lock.  -1 on error. */
 static int
 conn_flush_locked(struct conn *c)
@@ -363,9 +405,7 @@ conn_flush_locked(struct conn *c)
 	ssize_t n;
 
 	while ((o = c->outq) != NULL) {
-		n = send(c->fd, o->data + o->off, o->len - o->off,
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1)
+		if ((n = outbuf_send(c, o)) == -1)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		o->off += (size_t)n;
 		atomic_fetch_sub_explicit(&c->outq_bytes, (size_t)n,
@@ -373,7 +413,7 @@ conn_flush_locked(struct conn *c)
 		if (o->off < o->len)
 			return 0;
 		c->outq = o->next;
-		free(o);
+		outbuf_free(c, o);
 	}
 	c->outq_tail = NULL;
 	return 0;
@@ -401,44 +441,115 @@ conn_set_events_locked(struct conn *c)
 	(void)epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-static int
-conn_queue_locked(struct conn *c, const uint8_t *buf, size_t len)
+static void
+conn_append_locked(struct conn *c, struct outbuf *o)
 {
-	struct outbuf *o;
-
-	if ((o = malloc(sizeof(*o) + len)) == NULL)
-		return -1;
-	o->next = NULL;
-	o->len = len;
-	o->off = 0;
-	memcpy(o->data, buf, len);
-	atomic_fetch_add_explicit(&c->outq_bytes, len, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->outq_bytes, o->len,
+	    memory_order_relaxed);
 	if (c->outq_tail != NULL)
 		c->outq_tail->next = o;
 	else
 		c->outq = o;
 	c->outq_tail = o;
+}
+
+static int
+conn_queue_locked(struct conn *c, const uint8_t *buf, size_t len)
+{
+	struct outbuf *o;
+
+	if (len == 0)
+		return 0;
+	if ((o = malloc(sizeof(*o) + len)) == NULL)
+		return -1;
+	o->next = NULL;
+	o->len = len;
+	o->off = 0;
+	o->fd = -1;
+	memcpy(o->data, buf, len);
+	conn_append_locked(c, o);
+	return 0;
+}
+
+/* Queue what is left in the pipe *fd (len bytes); it is the queue's. */
+static int
+conn_queue_pipe_locked(struct conn *c, int *fd, size_t len)
+{
+	struct outbuf *o;
+
+	if (len == 0)
+		return 0;
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return -1;
+	o->next = NULL;
+	o->len = len;
+	o->off = 0;
+	o->fd = *fd;
+	*fd = -1;
+	atomic_fetch_add_explicit(&c->srv->ntails, 1, memory_order_relaxed);
+	conn_append_locked(c, o);
 	return 0;
 }
 
 void
 conn_send(struct conn *c, const uint8_t *buf, size_t len)
 {
-	ssize_t n = 0;
+	struct rpc_tail none = { .fd = -1, .len = 0, .pad = 0 };
 
+	conn_send_tail(c, buf, len, &none);
+}
+
+/*
+ * Send a reply, and its data from a tail if it has one: the encoded
+ * part, the pipe's pages, the padding.  Whatever the socket does not
+ * take now is queued in that order, the data left in its pipe, so a
+ * slow peer costs no copy of it.
+ */
+void
+conn_send_tail(struct conn *c, const uint8_t *buf, size_t len,
+    struct rpc_tail *tail)
+{
+	static const uint8_t zeros[8];
+	size_t hsent = 0, fsent = 0, psent = 0;
+	ssize_t n;
+
+	if (tail->pad > sizeof(zeros)) {
+		log_warnx("%s: padding of %zu bytes", c->name, tail->pad);
+		rpc_tail_drop(tail);
+		conn_abort(c);
+		return;
+	}
 	pthread_mutex_lock(&c->lock);
 	if (c->dead)
 		goto out;
 	if (c->outq == NULL) {
-		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT |
+		    (tail->len > 0 ? MSG_MORE : 0));
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			goto fail;
-		if (n == -1)
-			n = 0;
-		if ((size_t)n == len)
+		hsent = n == -1 ? 0 : (size_t)n;
+		while (hsent == len && fsent < tail->len) {
+			n = send_pipe(c, tail->fd, tail->len - fsent,
+			    tail->pad > 0);
+			if (n == -1 && errno != EAGAIN)
+				goto fail;
+			if (n == -1)
+				break;
+			fsent += (size_t)n;
+		}
+		if (hsent == len && fsent == tail->len && tail->pad > 0) {
+			n = send(c->fd, zeros, tail->pad,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n == -1 && errno != EAGAIN && errno != EINTR)
+				goto fail;
+			psent = n == -1 ? 0 : (size_t)n;
+		}
+		if (hsent == len && fsent == tail->len && psent == tail->pad)
 			goto out;
 	}
-	if (conn_queue_locked(c, buf + n, len - (size_t)n) == -1)
+	if (conn_queue_locked(c, buf + hsent, len - hsent) == -1 ||
+	    conn_queue_pipe_locked(c, &tail->fd, tail->len - fsent) == -1 ||
+	    conn_queue_locked(c, zeros + psent, tail->pad - psent) == -1)
 		goto fail;
 	conn_set_events_locked(c);
 	goto out;
@@ -448,6 +559,7 @@ fail:
 	(void)shutdown(c->fd, SHUT_RDWR);
 out:
 	pthread_mutex_unlock(&c->lock);
+	rpc_tail_drop(tail);
 }
 
 void

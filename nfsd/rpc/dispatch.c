@@ -126,6 +126,8 @@ run_proc(const struct rpc_call *call, struct rpc_req *req, uint8_t *out,
 	encoded = proc->xdr_res(&xdrs, res);
 	run_cleanup(req);
 	if (!encoded) {
+		if (req->tail != NULL)
+			rpc_tail_drop(req->tail);
 		log_warnx("%s: reply does not fit %zu bytes", proc->name,
 		    outcap);
 		return reply_error(req, RPC_ERR_SYSTEM, out, outlen);
@@ -293,9 +295,10 @@ rpc_dispatch(const struct rpc_prog *progs, struct rpc_req *req,
 		return RPC_DISP_REPLY;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM))
+	if (req->drc != NULL && (proc->flags & RPC_PROC_NONIDEM)) {
+		req->tail = NULL;	/* the cache keeps whole replies */
 		disp = run_once(call, req, out, outcap, outlen);
-	else
+	} else
 		disp = run_proc(call, req, out, outcap, outlen);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	stats_call(stats_proc(req->stats, (size_t)(prog - progs),

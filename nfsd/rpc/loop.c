@@ -250,6 +250,7 @@ tcp_accept(struct loop *lp, struct listen_src *ls)
 bool
 loop_call(struct loop *lp, struct conn *c, const struct rpc_call *call)
 {
+	struct rpc_tail tail;
 	enum rpc_disp disp;
 	size_t outlen;
 
@@ -258,14 +259,18 @@ loop_call(struct loop *lp, struct conn *c, const struct rpc_call *call)
 		loop_flush(lp, c);
 	disp = call_run(lp->srv, &lp->arena, RPC_TCP, &c->peer, c->peerlen,
 	    call, lp->out + lp->outlen + REC_MARK_SIZE,
-	    lp->outcap - lp->outlen - REC_MARK_SIZE, &outlen);
+	    lp->outcap - lp->outlen - REC_MARK_SIZE, &outlen, &tail);
 	if (disp == RPC_DISP_CLOSE) {
 		log_info("%s: not an RPC call, closing", c->name);
 		return false;
 	}
-	if (disp == RPC_DISP_REPLY) {
-		rec_mark(lp->out + lp->outlen, outlen);
-		lp->outlen += outlen + REC_MARK_SIZE;
+	if (disp != RPC_DISP_REPLY)
+		return true;
+	rec_mark(lp->out + lp->outlen, outlen + tail.len + tail.pad);
+	lp->outlen += outlen + REC_MARK_SIZE;
+	if (tail.fd != -1) {	/* what is gathered, this reply, its data */
+		conn_send_tail(c, lp->out, lp->outlen, &tail);
+		lp->outlen = 0;
 	}
 	return true;
 }
@@ -325,7 +330,7 @@ udp_run(struct loop *lp, const struct job *dgram,
 	size_t outlen;
 
 	disp = call_run(lp->srv, &lp->arena, RPC_UDP, &dgram->peer,
-	    dgram->peerlen, call, lp->out, RPC_UDP_MAX, &outlen);
+	    dgram->peerlen, call, lp->out, RPC_UDP_MAX, &outlen, NULL);
 	if (disp == RPC_DISP_REPLY)
 		udp_send(dgram, lp->out, outlen);
 }

@@ -67,6 +67,7 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 		srv->cfg.max_outq = RPC_MAX_OUTQ_DEFAULT;
 	atomic_init(&srv->quit, false);
 	atomic_init(&srv->nconns, 0);
+	atomic_init(&srv->ntails, 0);
 	pthread_mutex_init(&srv->qlock, NULL);
 	pthread_cond_init(&srv->qcond, NULL);
 	if ((srv->drc = drc_create(cfg->drc_entries ? cfg->drc_entries :

@@ -48,10 +48,12 @@ struct watch_src {
 	void		*arg;
 };
 
+/* Reply bytes waiting for the peer: data[], or a tail's pipe. */
 struct outbuf {
 	struct outbuf	*next;
 	size_t		 len;
 	size_t		 off;
+	int		 fd;		/* -1: data[]; else the pipe */
 	uint8_t		 data[];
 };
 
@@ -151,6 +153,7 @@ struct rpc_server {
 	struct watch_src	 watch[SERVER_MAX_WATCH];
 	size_t			 nwatch;
 	atomic_size_t		 nconns;
+	atomic_uint		 ntails;	/* queued, <= ~RPC_TAILS_MAX */
 	struct drc		*drc;
 	struct rpc_stats	*stats;
 
@@ -189,17 +192,23 @@ void	conn_abort(struct conn *c);
 void	conn_hold(struct conn *c);
 void	conn_release(struct conn *c);
 void	conn_send(struct conn *c, const uint8_t *buf, size_t len);
+/* Send buf, then tail's data and padding; takes tail's pipe. */
+void	conn_send_tail(struct conn *c, const uint8_t *buf, size_t len,
+	    struct rpc_tail *tail);
 /* A worker is done with one of the connection's calls. */
 void	conn_call_done(struct conn *c);
 /* Loop thread: close its connections idle for longer than the limit. */
 void	conn_reap_idle(struct loop *lp, time_t now);
 
 /* worker.c */
-/* Dispatch one call with this thread's arena into out (cap bytes). */
+/*
+ * Dispatch one call with this thread's arena into out (cap bytes).
+ * tail (NULL: none allowed) receives the reply's file data, if any.
+ */
 enum rpc_disp call_run(struct rpc_server *srv, struct arena *arena,
 	    enum rpc_transport transport, const struct sockaddr_storage *peer,
 	    socklen_t peerlen, const struct rpc_call *call, uint8_t *out,
-	    size_t cap, size_t *outlen);
+	    size_t cap, size_t *outlen, struct rpc_tail *tail);
 void	udp_send(const struct job *job, const uint8_t *buf, size_t len);
 void	job_submit(struct rpc_server *srv, struct job *job);
 void	job_free(struct job *job);

@@ -87,6 +87,37 @@ struct rpc_prog {
 	size_t			 nvers;
 };
 
+/*
+ * A reply's bulk data kept in the kernel: a pipe holding len bytes of a
+ * file's pages, which the transport sends after the encoded reply, then
+ * pad zero bytes; the record mark counts both.  The transport owns fd
+ * and closes it.  Only a stream transport offers one (rpc_req.tail).
+ */
+struct rpc_tail {
+	int		fd;		/* the pipe's read end; -1: no tail */
+	size_t		len;
+	size_t		pad;		/* XDR padding after the data */
+};
+
+#define RPC_TAIL_MAX	(1024 * 1024)	/* bytes in one tail (its pipe) */
+
+/*
+ * Tails waiting in connections' queues, server-wide, each holding a
+ * descriptor and pinning its pages; beyond this, replies carry their
+ * data inline.
+ */
+#define RPC_TAILS_MAX	1024
+
+/*
+ * Make tail hold up to len bytes of fd from off: how many it holds, 0
+ * when it holds none (the caller reads the data itself, and meets any
+ * error doing so).  *at_end: the file ended first.
+ */
+size_t	rpc_tail_fill(struct rpc_tail *tail, int fd, uint64_t off,
+	    size_t len, bool *at_end);
+/* Give up a tail that will not be sent: close it, make it empty. */
+void	rpc_tail_drop(struct rpc_tail *tail);
+
 /* One call being served. */
 struct rpc_req {
 	const struct rpc_call_hdr *hdr;		/* the call's, decoded */
@@ -100,6 +131,8 @@ struct rpc_req {
 	/* Run once the reply is encoded (or abandoned): a handler's hold. */
 	void			(*cleanup)(void *arg);
 	void			*cleanup_arg;
+	/* NULL: the reply must be whole (UDP, or kept in the DRC). */
+	struct rpc_tail		*tail;
 };
 
 /* What the dispatcher decided about a record. */

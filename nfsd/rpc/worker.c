@@ -112,12 +112,20 @@ enum rpc_disp
 call_run(struct rpc_server *srv, struct arena *arena,
     enum rpc_transport transport, const struct sockaddr_storage *peer,
     socklen_t peerlen, const struct rpc_call *call, uint8_t *out,
-    size_t cap, size_t *outlen)
+    size_t cap, size_t *outlen, struct rpc_tail *tail)
 {
 	struct rpc_req req;
 	enum rpc_disp disp;
 
+	if (tail != NULL) {
+		tail->fd = -1;
+		tail->len = tail->pad = 0;
+	}
 	memset(&req, 0, sizeof(req));
+	/* A tail may end up queued; the descriptors for that are few. */
+	if (atomic_load_explicit(&srv->ntails, memory_order_relaxed) <
+	    RPC_TAILS_MAX)
+		req.tail = tail;
 	req.transport = transport;
 	req.peer = (const struct sockaddr *)peer;
 	req.peerlen = peerlen;
@@ -128,6 +136,8 @@ call_run(struct rpc_server *srv, struct arena *arena,
 	*outlen = 0;
 	disp = rpc_dispatch(srv->progs, &req, call, out, cap, outlen);
 	arena_reset(arena);
+	if (disp != RPC_DISP_REPLY && tail != NULL)
+		rpc_tail_drop(tail);
 	return disp;
 }
 
@@ -140,6 +150,7 @@ static void
 job_run(struct worker *w, struct job *job)
 {
 	struct rpc_call call;
+	struct rpc_tail tail;
 	enum rpc_disp disp;
 	size_t outlen, cap;
 
@@ -148,8 +159,12 @@ job_run(struct worker *w, struct job *job)
 	cap = job->conn != NULL ? w->outcap - REC_MARK_SIZE : RPC_UDP_MAX;
 	disp = call_run(w->srv, &w->arena, job->conn != NULL ? RPC_TCP :
 	    RPC_UDP, &job->peer, job->peerlen, &call, w->out + REC_MARK_SIZE,
-	    cap, &outlen);
-	if (disp == RPC_DISP_REPLY && job->conn != NULL) {
+	    cap, &outlen, job->conn != NULL ? &tail : NULL);
+	if (disp == RPC_DISP_REPLY && job->conn != NULL && tail.fd != -1) {
+		rec_mark(w->out, outlen + tail.len + tail.pad);
+		conn_send_tail(job->conn, w->out, outlen + REC_MARK_SIZE,
+		    &tail);
+	} else if (disp == RPC_DISP_REPLY && job->conn != NULL) {
 		rec_mark(w->out, outlen);
 		conn_send(job->conn, w->out, outlen + REC_MARK_SIZE);
 	} else if (disp == RPC_DISP_REPLY)
