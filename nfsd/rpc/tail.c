@@ -19,7 +19,10 @@ rpc_tail_drop(struct rpc_tail *tail)
 	tail->len = tail->pad = 0;
 }
 
-/* Splice up to len bytes of fd from off into the pipe pw: how many. */
+/*
+ * Splice up to len bytes of fd from off into the pipe pw: how many.
+ * Sets *at_end if the file ended first, else leaves it.
+ */
 static size_t
 splice_in(int fd, uint64_t off, int pw, size_t len, bool *at_end)
 {
@@ -27,7 +30,6 @@ splice_in(int fd, uint64_t off, int pw, size_t len, bool *at_end)
 	size_t got = 0;
 	ssize_t n;
 
-	*at_end = false;
 	while (got < len) {
 		n = splice(fd, &pos, pw, NULL, len - got,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);

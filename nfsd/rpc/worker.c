@@ -160,13 +160,10 @@ job_run(struct worker *w, struct job *job)
 	disp = call_run(w->srv, &w->arena, job->conn != NULL ? RPC_TCP :
 	    RPC_UDP, &job->peer, job->peerlen, &call, w->out + REC_MARK_SIZE,
 	    cap, &outlen, job->conn != NULL ? &tail : NULL);
-	if (disp == RPC_DISP_REPLY && job->conn != NULL && tail.fd != -1) {
+	if (disp == RPC_DISP_REPLY && job->conn != NULL) {
 		rec_mark(w->out, outlen + tail.len + tail.pad);
 		conn_send_tail(job->conn, w->out, outlen + REC_MARK_SIZE,
 		    &tail);
-	} else if (disp == RPC_DISP_REPLY && job->conn != NULL) {
-		rec_mark(w->out, outlen);
-		conn_send(job->conn, w->out, outlen + REC_MARK_SIZE);
 	} else if (disp == RPC_DISP_REPLY)
 		udp_send(job, w->out + REC_MARK_SIZE, outlen);
 	else if (disp == RPC_DISP_CLOSE && job->conn != NULL) {
