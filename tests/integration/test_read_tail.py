@@ -12,7 +12,7 @@ as in the file:
   - the same over UDP (data inline there);
   - many such peers at once: the descriptors held for queued data stay
     within RPC_TAILS_MAX (the rest goes inline), every reply is right;
-  - a file truncated while READ replies wait to be sent: each reply
+  - a file truncated while 32 READ replies wait to be sent: each reply
     has the data as it was when the READ ran (its pages are held), or
     none and eof; the connection serves on.
 """
@@ -31,6 +31,9 @@ OK = 0
 MIB = 1 << 20
 TAILS_MAX = 1024        # RPC_TAILS_MAX
 HOGS = 64
+# READs of 1 MiB waiting while their file is truncated: more than the
+# socket buffers (tcp_wmem's 4 MiB) and the reply queue (8 records) hold.
+NSHRINK = 32
 
 itest.require_namespace()
 W = itest.Workdir()
@@ -205,7 +208,7 @@ check(nfd(nfsd.proc.pid) - base <= 2, "the descriptors are given back",
       "<= 2 more", nfd(nfsd.proc.pid) - base)
 
 log("== a file truncated while its data waits to be sent")
-SHRINK = os.urandom(16 * MIB)
+SHRINK = os.urandom(NSHRINK * MIB)
 path = os.path.join(E, "shrink")
 with open(path, "wb") as fp:
     fp.write(SHRINK)
@@ -213,7 +216,7 @@ with rpc.TcpClient() as c:
     fh = lookup(c, "shrink")
 with rpc.TcpClient(timeout=10.0) as c:
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    calls = [read_call(fh, i * MIB, MIB) for i in range(16)]
+    calls = [read_call(fh, i * MIB, MIB) for i in range(NSHRINK)]
     c.send_raw(b"".join(rpc.record(x) for x in calls))
     time.sleep(1.0)
     os.truncate(path, 0)
@@ -230,9 +233,10 @@ with rpc.TcpClient(timeout=10.0) as c:
                             (n, eof) == (0, True)),
               "READ %d: the bytes as they were, or nothing and eof" % i,
               "1 MiB as written or (0, eof)", (st, n, eof))
-    log("  %d of 16 READs answered with the data from before" % old)
-    check(0 < old < 16, "some READs ran before the truncation, some after",
-          "1 to 15", old)
+    log("  %d of %d READs answered with the data from before"
+        % (old, NSHRINK))
+    check(0 < old < NSHRINK, "some READs ran before the truncation, "
+          "some after", "1 to %d" % (NSHRINK - 1), old)
     check(c.call(rpc.NFS_PROG, 3, NULL).ok, "the connection serves on",
           True, False)
 with rpc.TcpClient() as c:
