@@ -69,13 +69,21 @@ struct nfs3_read_res {
 
 /* READs of at least this much data send it from the page cache. */
 #define NFS3_READ_TAIL_MIN	(32 * 1024)
+/*
+ * UNSTABLE WRITEs of at least this much data start the disk write of
+ * their pages before replying (write-behind): a worker's job.
+ */
+#define NFS3_WRITE_BEHIND_MIN	(256 * 1024)
 
 enum rpc_status nfs3_read(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_write(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_commit(struct rpc_req *, void *, void *);
 bool_t	nfs3_xdr_read_res(XDR *, void *);
 bool_t	nfs3_xdr_write_args(XDR *, void *);
-/* An UNSTABLE WRITE is quick: it only reaches the page cache. */
+/*
+ * An UNSTABLE WRITE under NFS3_WRITE_BEHIND_MIN is quick: it only
+ * reaches the page cache.
+ */
 bool	nfs3_write_quick(const uint8_t *args, size_t len);
 
 enum rpc_status nfs3_readdir(struct rpc_req *, void *, void *);

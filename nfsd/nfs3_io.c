@@ -18,10 +18,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "nfs3.h"
 
 #define XDR_UNIT	4
@@ -73,6 +75,15 @@ put_u32(uint8_t *p, uint32_t v)
 	v = htonl(v);
 	memcpy(p, &v, sizeof(v));
 	return TRUE;
+}
+
+static uint32_t
+get_u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return ntohl(v);
 }
 
 /*
@@ -169,28 +180,27 @@ nfs3_xdr_write_args(XDR *x, void *p)
 }
 
 /*
- * Peek at a WRITE's stable_how without decoding it: the handle
+ * Peek at a WRITE's count and stable_how without decoding it: the handle
  * (opaque<64>), offset3, count3, then stable_how.  Unreadable
  * arguments are not quick: the worker decodes them and says why.
  */
 bool
 nfs3_write_quick(const uint8_t *args, size_t len)
 {
-	uint32_t fhlen, stable;
+	uint32_t fhlen, count, stable;
 	size_t off;
 
 	if (len < 4)
 		return false;
-	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
-	    (uint32_t)args[2] << 8 | args[3];
+	fhlen = get_u32(args);
 	if (fhlen > NFS3_FHSIZE)
 		return false;
-	off = 4 + ((fhlen + 3) & ~3u) + 8 + 4;
-	if (len < off + 4)
+	off = 4 + ((fhlen + 3) & ~3u) + 8;
+	if (len < off + 8)
 		return false;
-	stable = (uint32_t)args[off] << 24 | (uint32_t)args[off + 1] << 16 |
-	    (uint32_t)args[off + 2] << 8 | args[off + 3];
-	return stable == UNSTABLE;
+	count = get_u32(args + off);
+	stable = get_u32(args + off + 4);
+	return stable == UNSTABLE && count < NFS3_WRITE_BEHIND_MIN;
 }
 
 static int
@@ -229,6 +239,21 @@ write_all(int fd, const char *buf, size_t len, off_t off, int flags)
 	return (ssize_t)done;
 }
 
+/*
+ * Start the disk write of what an UNSTABLE WRITE left in the page
+ * cache, so that the COMMIT ending a streamed file finds most of it on
+ * disk already.  Waiting here only while the device queue is full is
+ * what keeps a fast writer from running far ahead of the disk.  A
+ * head start only: the COMMIT's fdatasync reports any write error
+ * (starting a write does not consume the file's error state).
+ */
+static void
+write_behind(int fd, off_t off, size_t len)
+{
+	if (sync_file_range(fd, off, (off_t)len, SYNC_FILE_RANGE_WRITE) == -1)
+		log_debug("write-behind: %s", strerror(errno));
+}
+
 static nfsstat3
 write_data(struct nfs3_call *c, const WRITE3args *args, struct vfs_obj *obj,
     WRITE3resok *ok)
@@ -259,6 +284,8 @@ write_data(struct nfs3_call *c, const WRITE3args *args, struct vfs_obj *obj,
 			nfsd_verf_bump(c->d);
 		return vfs_errno(errno);
 	}
+	if (args->stable == UNSTABLE && n >= NFS3_WRITE_BEHIND_MIN)
+		write_behind(fd, (off_t)args->offset, (size_t)n);
 	ok->count = (count3)n;
 	ok->committed = args->stable;
 	nfsd_verf_get(c->d, (uint8_t *)ok->verf);

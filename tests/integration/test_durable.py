@@ -11,7 +11,9 @@ FILE_SYNC WRITE promises), seen in nfsd's system calls with strace:
   - RENAME fsyncs both directories, REMOVE and RMDIR the directory;
   - SETATTR fsyncs the object; COMMIT fdatasyncs the file;
   - WRITE FILE_SYNC writes with RWF_SYNC, DATA_SYNC with RWF_DSYNC,
-    UNSTABLE with neither;
+    UNSTABLE with neither; an UNSTABLE WRITE of 256 KiB or more starts
+    the disk write of its range (sync_file_range, SYNC_FILE_RANGE_WRITE
+    alone: write-behind, no waiting for the data), a smaller one not;
 and each of these completes before the reply is sent, and returned 0.
 A failed change (CREATE GUARDED of an existing name) syncs nothing.
 """
@@ -44,7 +46,8 @@ nfsd, ROOT = itest.serve_as_root(W, E)
 CRED = rpc.auth_sys()
 TRACE = W.join("strace.log")
 
-SYNCS = ("fsync", "fdatasync", "pwritev2")
+SYNCS = ("fsync", "fdatasync", "pwritev2", "sync_file_range")
+WRITE_BEHIND_MIN = 256 * 1024       # NFS3_WRITE_BEHIND_MIN
 SENDS = ("sendto", "sendmsg", "write", "writev")
 # 1234  fsync(12</path/x>) = 0   or   1234  fsync(12</path/x> <unfinished ...>
 ENTRY_RE = re.compile(r"^(\d+)\s+(\w+)\((.*?)"
@@ -227,6 +230,26 @@ with rpc.TcpClient() as c:
     check(not any("RWF_" in e[5] for e in evs),
           "WRITE UNSTABLE: no RWF_SYNC or RWF_DSYNC")
     check_no_sync("WRITE UNSTABLE", evs)
+    check(not any(e[1] == "sync_file_range" for e in evs),
+          "WRITE UNSTABLE of 4 KiB: no write-behind")
+    for size in (WRITE_BEHIND_MIN - 1, WRITE_BEHIND_MIN, 1 << 20):
+        what = "WRITE UNSTABLE of %d bytes" % size
+        tr.mark()
+        u = call(c, WRITE, rpc.Packer().opaque(f).hyper(4096).uint(size)
+                 .uint(UNSTABLE).opaque(b"w" * size).get())
+        check_eq(u.uint(), OK, what + ": status")
+        evs = tr.since()
+        check_no_sync(what, evs)
+        wb = [e for e in evs if e[1] == "sync_file_range"]
+        if size < WRITE_BEHIND_MIN:
+            check_eq(wb, [], what + ": no write-behind")
+            continue
+        check_synced(what, evs, [("sync_file_range", p("f"))])
+        check(wb and wb[0][5].endswith(", 4096, %d, SYNC_FILE_RANGE_WRITE"
+                                       % size),
+              what + ": write-behind of exactly its range, not waiting",
+              "sync_file_range(f, 4096, %d, SYNC_FILE_RANGE_WRITE)" % size,
+              [e[5] for e in wb])
     run(c, tr, "COMMIT", COMMIT, rpc.Packer().opaque(f).hyper(0).uint(0)
         .get(), [("fdatasync", p("f"))])
 
