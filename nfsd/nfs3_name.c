@@ -523,10 +523,16 @@ rename_names(struct dirop *from, const char *fname, struct dirop *to,
 	}
 	if (replaced)
 		vfs_fcache_forget(st.st_dev, st.st_ino);
-	if (dirop_commit(from, NFS3_OK) != NFS3_OK)
+	/*
+	 * The directory gaining the name first: without a journal a crash
+	 * in between leaves the file under both names (fsck counts the
+	 * links), never under neither, which would lose a message moved
+	 * from new/ to cur/ long after it was accepted.
+	 */
+	if (dirop_commit(to, NFS3_OK) != NFS3_OK)
 		return NFS3ERR_IO;
 	if (to->dir.st.st_ino != from->dir.st.st_ino)
-		return dirop_commit(to, NFS3_OK);
+		return dirop_commit(from, NFS3_OK);
 	return NFS3_OK;
 }
 

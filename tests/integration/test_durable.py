@@ -8,7 +8,9 @@ FILE_SYNC WRITE promises), seen in nfsd's system calls with strace:
     system without a journal);
   - SYMLINK and MKNOD fsync the directory;
   - LINK fsyncs the file (its link count), then the directory;
-  - RENAME fsyncs both directories, REMOVE and RMDIR the directory;
+  - RENAME fsyncs both directories, the one gaining the name first
+    (without a journal a crash in between must leave the file under
+    both names, not neither); REMOVE and RMDIR the directory;
   - SETATTR fsyncs the object; COMMIT fdatasyncs the file;
   - WRITE FILE_SYNC writes with RWF_SYNC, DATA_SYNC with RWF_DSYNC,
     UNSTABLE with neither; an UNSTABLE WRITE of 256 KiB or more starts
@@ -159,17 +161,43 @@ def check_synced(what, evs, want):
                  "%s: %s(%s) returned 0" % (what, name, path))
 
 
+def check_before(what, evs, first, then):
+    """first = (syscall, path) completed before then is entered: on a
+    file system without a journal, what is synced first is what a crash
+    in between leaves."""
+    def entered(c):
+        return next((i for i, e in enumerate(evs)
+                     if e[1] == c[0] and e[2] == c[1]), None)
+    i, j = entered(first), entered(then)
+    done = None
+    if i is not None:
+        done = i if evs[i][4] else next(
+            (k for k in range(i + 1, len(evs))
+             if evs[k][0] == evs[i][0] and evs[k][1] == first[0] and
+             evs[k][4]), None)
+    check(done is not None and j is not None and done < j,
+          "%s: %s(%s) done before %s(%s)" % (what, first[0], first[1],
+                                             then[0], then[1]),
+          "done at %s, the other entered at %s" % (done, j),
+          [(e[1], e[2]) for e in evs])
+
+
 def check_no_sync(what, evs):
     syncs = [(e[1], e[2]) for e in evs if e[1] in ("fsync", "fdatasync")]
     check_eq(syncs, [], "%s: nothing synced" % what)
 
 
-def run(c, tr, what, proc, args, want):
+def run(c, tr, what, proc, args, want, ordered=False):
+    """ordered: each of want done before the next one is entered."""
     tr.mark()
     u = call(c, proc, args)
     st = u.uint()
     check_eq(st, OK, "%s: status" % what)
-    check_synced(what, tr.since(), want)
+    evs = tr.since()
+    check_synced(what, evs, want)
+    if ordered:
+        for first, then in zip(want, want[1:]):
+            check_before(what, evs, first, then)
     return u
 
 
@@ -186,7 +214,7 @@ with rpc.TcpClient() as c:
     u = run(c, tr, "CREATE", CREATE,
             rpc.Packer().opaque(ROOT).string("f").uint(UNCHECKED)
             .raw(sattr(0o644).get()).get(),
-            [("fsync", p("f")), ("fsync", E)])
+            [("fsync", p("f")), ("fsync", E)], ordered=True)
     f = made_fh(u)
 
     tr.mark()
@@ -197,7 +225,7 @@ with rpc.TcpClient() as c:
 
     u = run(c, tr, "MKDIR", MKDIR,
             rpc.Packer().opaque(ROOT).string("d").raw(sattr(0o755).get())
-            .get(), [("fsync", p("d")), ("fsync", E)])
+            .get(), [("fsync", p("d")), ("fsync", E)], ordered=True)
     d = made_fh(u)
 
     run(c, tr, "SYMLINK", SYMLINK,
@@ -258,10 +286,12 @@ with rpc.TcpClient() as c:
         [("fsync", p("f"))])
     run(c, tr, "LINK", LINK,
         rpc.Packer().opaque(f).opaque(d).string("g").get(),
-        [("fsync", p("f")), ("fsync", p("d"))])
+        [("fsync", p("f")), ("fsync", p("d"))], ordered=True)
+    # The new name first: a crash between leaves the file under both
+    # names (a duplicate), never under neither (a message lost).
     run(c, tr, "RENAME", RENAME,
         rpc.Packer().opaque(d).string("g").opaque(ROOT).string("h").get(),
-        [("fsync", p("d")), ("fsync", E)])
+        [("fsync", E), ("fsync", p("d"))], ordered=True)
     run(c, tr, "REMOVE", REMOVE, rpc.Packer().opaque(ROOT).string("h").get(),
         [("fsync", E)])
     run(c, tr, "RMDIR", RMDIR, rpc.Packer().opaque(ROOT).string("d").get(),
