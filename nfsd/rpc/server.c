@@ -69,7 +69,6 @@ rpc_server_create(const struct rpc_prog *progs, size_t nprogs, void *ctx,
 	atomic_init(&srv->nconns, 0);
 	atomic_init(&srv->ntails, 0);
 	pthread_mutex_init(&srv->qlock, NULL);
-	pthread_cond_init(&srv->qcond, NULL);
 	if ((srv->drc = drc_create(cfg->drc_entries ? cfg->drc_entries :
 	    DRC_ENTRIES_DEFAULT, cfg->drc_bytes ? cfg->drc_bytes :
 	    DRC_BYTES_DEFAULT)) == NULL) {
@@ -299,7 +298,6 @@ rpc_server_free(struct rpc_server **srvp)
 	for (i = 0; i < srv->nlisteners; i++)
 		close(srv->listeners[i].l.fd);
 	pthread_mutex_destroy(&srv->qlock);
-	pthread_cond_destroy(&srv->qcond);
 	drc_free(&srv->drc);
 	stats_free(&srv->stats);
 	free(srv);

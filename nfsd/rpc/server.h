@@ -157,10 +157,14 @@ struct rpc_server {
 	struct drc		*drc;
 	struct rpc_stats	*stats;
 
+	/*
+	 * Calls for the workers: handed straight to an idle worker (the
+	 * last to go idle first, its cache still warm), else queued.
+	 */
 	pthread_mutex_t		 qlock;
-	pthread_cond_t		 qcond;
 	struct job		*qhead;
 	struct job		*qtail;
+	struct worker		*idle;		/* stack, through idle_next */
 	pthread_t		*workers;
 	int			 nworkers;
 };

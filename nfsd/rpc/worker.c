@@ -7,6 +7,7 @@
  * (call_run), for the workers and the loops alike.
  */
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,19 +21,37 @@ struct worker {
 	struct arena		 arena;
 	uint8_t			*out;		/* mark + reply */
 	size_t			 outcap;
+	/* While idle: on srv->idle, waiting on wake for job (NULL: stop). */
+	struct worker		*idle_next;
+	struct job		*job;
+	sem_t			 wake;
 };
 
+/*
+ * One lock, and one wake-up of one thread per call at most: the call
+ * goes to the worker that went idle last, which needs no lock to take
+ * it.  (A condition variable woke a worker that then fought the
+ * submitter and the other workers for the queue's lock.)
+ */
 void
 job_submit(struct rpc_server *srv, struct job *job)
 {
+	struct worker *w;
+
 	pthread_mutex_lock(&srv->qlock);
-	if (srv->qtail != NULL)
-		srv->qtail->next = job;
-	else
-		srv->qhead = job;
-	srv->qtail = job;
-	pthread_cond_signal(&srv->qcond);
+	if ((w = srv->idle) != NULL) {
+		srv->idle = w->idle_next;
+		w->job = job;
+	} else {
+		if (srv->qtail != NULL)
+			srv->qtail->next = job;
+		else
+			srv->qhead = job;
+		srv->qtail = job;
+	}
 	pthread_mutex_unlock(&srv->qlock);
+	if (w != NULL)
+		sem_post(&w->wake);
 }
 
 void
@@ -46,21 +65,32 @@ job_free(struct job *job)
 	free(job);
 }
 
+/* The next call for w, waiting idle for one; NULL once stopping. */
 static struct job *
-job_next(struct rpc_server *srv)
+job_next(struct worker *w)
 {
+	struct rpc_server *srv = w->srv;
 	struct job *job;
 
 	pthread_mutex_lock(&srv->qlock);
-	while (srv->qhead == NULL && !srv->stopping)
-		pthread_cond_wait(&srv->qcond, &srv->qlock);
 	if ((job = srv->qhead) != NULL) {
 		srv->qhead = job->next;
 		if (srv->qhead == NULL)
 			srv->qtail = NULL;
+		pthread_mutex_unlock(&srv->qlock);
+		return job;
 	}
+	if (srv->stopping) {
+		pthread_mutex_unlock(&srv->qlock);
+		return NULL;
+	}
+	w->job = NULL;
+	w->idle_next = srv->idle;
+	srv->idle = w;
 	pthread_mutex_unlock(&srv->qlock);
-	return job;
+	while (sem_wait(&w->wake) == -1 && errno == EINTR)
+		;
+	return w->job;		/* set before the post */
 }
 
 /* Reply to a datagram from the address it was sent to. */
@@ -172,19 +202,26 @@ job_run(struct worker *w, struct job *job)
 	}
 }
 
+static void
+worker_free(struct worker *w)
+{
+	sem_destroy(&w->wake);
+	arena_free(&w->arena);
+	free(w->out);
+	free(w);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct job *job;
 
-	while ((job = job_next(w->srv)) != NULL) {
+	while ((job = job_next(w)) != NULL) {
 		job_run(w, job);
 		job_free(job);
 	}
-	arena_free(&w->arena);
-	free(w->out);
-	free(w);
+	worker_free(w);
 	return NULL;
 }
 
@@ -202,18 +239,19 @@ workers_start(struct rpc_server *srv)
 			return -1;
 		w->srv = srv;
 		w->outcap = srv->cfg.max_record + REC_MARK_SIZE;
+		if (sem_init(&w->wake, 0, 0) == -1) {
+			free(w);
+			return -1;
+		}
 		if ((w->out = malloc(w->outcap)) == NULL ||
 		    arena_init(&w->arena) == -1) {
-			free(w->out);
-			free(w);
+			worker_free(w);
 			return -1;
 		}
 		err = pthread_create(&srv->workers[i], NULL, worker_main, w);
 		if (err != 0) {
 			errno = err;
-			arena_free(&w->arena);
-			free(w->out);
-			free(w);
+			worker_free(w);
 			return -1;
 		}
 		srv->nworkers++;
@@ -224,13 +262,20 @@ workers_start(struct rpc_server *srv)
 void
 workers_stop(struct rpc_server *srv)
 {
+	struct worker *w, *idle;
 	struct job *job;
 	int i;
 
 	pthread_mutex_lock(&srv->qlock);
 	srv->stopping = true;
-	pthread_cond_broadcast(&srv->qcond);
+	idle = srv->idle;
+	srv->idle = NULL;
 	pthread_mutex_unlock(&srv->qlock);
+	while ((w = idle) != NULL) {	/* the busy ones see stopping */
+		idle = w->idle_next;
+		w->job = NULL;
+		sem_post(&w->wake);
+	}
 	for (i = 0; i < srv->nworkers; i++)
 		pthread_join(srv->workers[i], NULL);
 	srv->nworkers = 0;
