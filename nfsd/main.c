@@ -522,8 +522,7 @@ struct run {
 static size_t
 fcache_size(size_t max_conns)
 {
-	size_t reserve = max_conns + RPC_TAILS_MAX + VFS_DIRSTREAMS_MAX +
-	    FD_SPARE, spare;
+	size_t reserve = max_conns + RPC_TAILS_MAX + FD_SPARE, spare;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -605,7 +604,6 @@ nfsd_cleanup(struct run *r)
 		close(r->sfd);
 	mountlist_close(&r->d.mounts);
 	nfsd_exports_free(&r->d);
-	vfs_dir_cache_free();
 	vfs_fcache_free();
 }
 

@@ -26,7 +26,7 @@
 struct fill {
 	struct nfs3_call	*c;
 	const struct vfs_obj	*dir;
-	int			 dfd;		/* the stream's */
+	int			 dfd;
 	bool			 plus;
 	size_t			 room;		/* reply bytes left */
 	size_t			 dirroom;	/* READDIRPLUS dircount left */
@@ -131,28 +131,25 @@ reply_cap(const struct nfs3_call *c, count3 count)
 	return count < cap ? count : cap;
 }
 
-/*
- * Read the directory into f from cookie; sets *eof.  A reply cut short
- * by its size keeps its stream for the call that goes on from there.
- */
+/* Open the directory and fill f from cookie; sets *eof. */
 static nfsstat3
 fill_reply(struct fill *f, cookie3 cookie, bool *eof)
 {
-	struct vfs_dirstream *ds;
 	nfsstat3 st = NFS3_OK;
 	int rc;
 
 	if (!S_ISDIR(f->dir->st.st_mode))
 		return NFS3ERR_NOTDIR;
-	if ((ds = vfs_dir_open(f->dir, &f->c->cred, cookie)) == NULL)
-		return errno == EINVAL ? NFS3ERR_BAD_COOKIE : vfs_errno(errno);
-	f->dfd = vfs_dir_fd(ds);
-	rc = vfs_dir_read(ds, f->plus ? add_entryplus : add_entry, f, eof);
+	f->dfd = openat(f->dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f->dfd == -1)
+		return vfs_errno(errno);
+	rc = vfs_readdir(f->dfd, cookie, f->plus ? add_entryplus : add_entry,
+	    f, eof);
 	if (rc == -1)
 		st = errno == EINVAL ? NFS3ERR_BAD_COOKIE : vfs_errno(errno);
 	else if (f->n == 0 && !*eof)
 		st = NFS3ERR_TOOSMALL;
-	vfs_dir_close(ds, st == NFS3_OK && !*eof);
+	close(f->dfd);
 	return st;
 }
 

@@ -22,7 +22,6 @@
 #define VFS_IO_MAX		(1024 * 1024)	/* rtmax, wtmax */
 #define VFS_DIR_PREF		(64 * 1024)	/* dtpref */
 #define VFS_FCACHE_SIZE		4096		/* cached open objects */
-#define VFS_DIRSTREAMS_MAX	32		/* kept directory streams */
 
 /* The runtime side of one export: its root, opened once per load. */
 struct vfs_export {
@@ -171,30 +170,12 @@ struct vfs_dirent {
 	unsigned char	 type;		/* DT_* */
 };
 typedef int (*vfs_dirent_cb)(const struct vfs_dirent *e, void *arg);
-struct vfs_dirstream;
 /*
- * The directory dir read from cookie on: a stream kept by the call
- * that stopped there (same directory, same credentials), or the
- * directory opened with the thread's credentials and seeked.  NULL
- * with errno (EINVAL: a cookie the directory refuses).
+ * Read entries of the open directory dfd from cookie on, calling cb for
+ * each until cb returns 1 (full) or -1 (error).  Sets *eof when the
+ * directory ended.  Returns 0, or -1 with errno.
  */
-struct vfs_dirstream *vfs_dir_open(const struct vfs_obj *dir,
-	    const struct export_cred *cred, uint64_t cookie);
-/* The stream's directory descriptor, for lookups of its entries. */
-int	vfs_dir_fd(const struct vfs_dirstream *ds);
-/*
- * Call cb for each entry until cb returns 1 (full: that entry is the
- * first of the next read) or -1 (error).  Sets *eof when the directory
- * ended.  Returns 0, or -1 with errno.
- */
-int	vfs_dir_read(struct vfs_dirstream *ds, vfs_dirent_cb cb, void *arg,
+int	vfs_readdir(int dfd, uint64_t cookie, vfs_dirent_cb cb, void *arg,
 	    bool *eof);
-/*
- * Done with ds (NULL is fine).  keep: a client will likely go on from
- * where it stopped; it is kept for a few seconds, at most
- * VFS_DIRSTREAMS_MAX streams (and descriptors), the oldest given up.
- */
-void	vfs_dir_close(struct vfs_dirstream *ds, bool keep);
-void	vfs_dir_cache_free(void);
 
 #endif

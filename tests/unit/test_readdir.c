@@ -2,11 +2,7 @@
  * test_readdir.c - reading a directory from cookies, on a real disk
  * directory and on tmpfs: a listing in many small pieces sees every
  * entry exactly once, even while other entries are added and removed
- * between the pieces, whether each piece opens the directory afresh or
- * goes on with the stream the last one kept; it ends with eof, and
- * resumes from any cookie.  A kept stream goes only to a call from its
- * cookie with the credentials that opened it, and at most
- * VFS_DIRSTREAMS_MAX are kept.
+ * between the pieces, ends with eof, and resumes from any cookie.
  */
 #include <sys/stat.h>
 
@@ -66,55 +62,27 @@ seen_index(const char *name)
 	return i;
 }
 
-static const struct export_cred cred_a = { .uid = 1000, .gid = 100 };
-
-/* The directory as a resolved object (descriptor and attributes). */
-static void
-dir_obj(const char *dir, struct vfs_obj *obj)
-{
-	memset(obj, 0, sizeof(*obj));
-	obj->fd = open(dir, O_RDONLY | O_DIRECTORY);
-	CU_ASSERT_NOT_EQUAL_FATAL(obj->fd, -1);
-	CU_ASSERT_EQUAL_FATAL(fstat(obj->fd, &obj->st), 0);
-}
-
-/* One call's worth: read a piece from cookie, keep the stream if asked. */
-static int
-read_piece(const struct vfs_obj *obj, const struct export_cred *cred,
-    uint64_t cookie, bool keep, struct piece *p, bool *eof)
-{
-	struct vfs_dirstream *ds;
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	p->last = cookie;
-	if ((ds = vfs_dir_open(obj, cred, cookie)) == NULL)
-		return -1;
-	rc = vfs_dir_read(ds, take, p, eof);
-	vfs_dir_close(ds, keep && rc == 0 && !*eof);
-	return rc;
-}
-
 /* List dir in pieces, churning other files in between. */
 static void
-list_with_churn(const char *base, bool keep)
+list_with_churn(const char *base)
 {
 	char dir[256], path[512];
 	unsigned count[NFILES] = { 0 }, pieces = 0, i;
-	struct vfs_obj obj;
 	struct piece p;
 	uint64_t cookie = 0;
 	bool eof = false;
-	int k, idx, churn = 0;
+	int dfd, k, idx, churn = 0;
 
 	snprintf(dir, sizeof(dir), "%s/readdirtest.XXXXXX", base);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
 	for (k = 0; k < NFILES; k++)
 		CU_ASSERT_EQUAL_FATAL(touch(dir, "f", k), 0);
-	dir_obj(dir, &obj);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
 	while (!eof && pieces < MAX_SEEN) {
-		CU_ASSERT_EQUAL_FATAL(read_piece(&obj, &cred_a, cookie, keep,
-		    &p, &eof), 0);
+		memset(&p, 0, sizeof(p));
+		CU_ASSERT_EQUAL_FATAL(vfs_readdir(dfd, cookie, take, &p, &eof),
+		    0);
 		for (i = 0; i < p.n; i++)
 			if ((idx = seen_index(p.names[i])) >= 0)
 				count[idx]++;
@@ -136,8 +104,7 @@ list_with_churn(const char *base, bool keep)
 			CU_FAIL("an entry not seen exactly once");
 			break;
 		}
-	vfs_dir_cache_free();
-	close(obj.fd);
+	close(dfd);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	CU_ASSERT_EQUAL(system(path), 0);
 }
@@ -145,8 +112,7 @@ list_with_churn(const char *base, bool keep)
 static void
 test_disk(void)
 {
-	list_with_churn("/var/tmp", false);
-	list_with_churn("/var/tmp", true);
+	list_with_churn("/var/tmp");
 }
 
 static void
@@ -156,105 +122,7 @@ test_tmpfs(void)
 
 	if (stat("/dev/shm", &st) == -1)
 		return;		/* no tmpfs here */
-	list_with_churn("/dev/shm", false);
-	list_with_churn("/dev/shm", true);
-}
-
-/* A kept stream's descriptor, when the next open from cookie gets it. */
-static bool
-reuses(const struct vfs_obj *obj, const struct export_cred *cred,
-    uint64_t cookie, int kept_fd)
-{
-	struct vfs_dirstream *ds = vfs_dir_open(obj, cred, cookie);
-	bool same;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
-	same = vfs_dir_fd(ds) == kept_fd;
-	vfs_dir_close(ds, false);
-	return same;
-}
-
-/* Keep the stream of a first piece; its descriptor through *fd. */
-static uint64_t
-keep_first_piece(const struct vfs_obj *obj, const struct export_cred *cred,
-    int *fd)
-{
-	struct vfs_dirstream *ds = vfs_dir_open(obj, cred, 0);
-	struct piece p;
-	bool eof;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
-	memset(&p, 0, sizeof(p));
-	CU_ASSERT_EQUAL(vfs_dir_read(ds, take, &p, &eof), 0);
-	CU_ASSERT_EQUAL(p.n, PIECE);
-	CU_ASSERT_FALSE(eof);
-	*fd = vfs_dir_fd(ds);
-	vfs_dir_close(ds, true);
-	return p.last;
-}
-
-static int
-open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-static void
-test_kept(void)
-{
-	char dir[] = "/var/tmp/readdirkept.XXXXXX", cmd[128];
-	struct export_cred cred_b = cred_a, cred_g = cred_a;
-	struct vfs_obj obj, other;
-	struct vfs_dirstream *ds;
-	uint64_t cookie;
-	int fd, k, before;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-	for (k = 0; k < 40; k++)
-		CU_ASSERT_EQUAL_FATAL(touch(dir, "f", k), 0);
-	dir_obj(dir, &obj);
-	cred_b.uid = 1001;
-	cred_g.ngids = 1;
-	cred_g.gids[0] = 5;
-
-	cookie = keep_first_piece(&obj, &cred_a, &fd);
-	CU_ASSERT_TRUE(reuses(&obj, &cred_a, cookie, fd));
-	/* taken: it is not there for a second call at once */
-	cookie = keep_first_piece(&obj, &cred_a, &fd);
-	ds = vfs_dir_open(&obj, &cred_a, cookie);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ds);
-	CU_ASSERT_EQUAL(vfs_dir_fd(ds), fd);
-	CU_ASSERT_FALSE(reuses(&obj, &cred_a, cookie, fd));
-	vfs_dir_close(ds, false);
-	/* other credentials, another cookie, another directory: not it */
-	cookie = keep_first_piece(&obj, &cred_a, &fd);
-	CU_ASSERT_FALSE(reuses(&obj, &cred_b, cookie, fd));
-	CU_ASSERT_FALSE(reuses(&obj, &cred_g, cookie, fd));
-	CU_ASSERT_FALSE(reuses(&obj, &cred_a, cookie + 1, fd));
-	dir_obj("/var/tmp", &other);
-	CU_ASSERT_FALSE(reuses(&other, &cred_a, cookie, fd));
-	CU_ASSERT_TRUE(reuses(&obj, &cred_a, cookie, fd));
-	close(other.fd);
-
-	/* bounded: many kept streams hold VFS_DIRSTREAMS_MAX descriptors */
-	vfs_dir_cache_free();
-	before = open_fds();
-	for (k = 0; k < 3 * VFS_DIRSTREAMS_MAX; k++)
-		(void)keep_first_piece(&obj, &cred_a, &fd);
-	CU_ASSERT_EQUAL(open_fds(), before + VFS_DIRSTREAMS_MAX);
-	vfs_dir_cache_free();
-	CU_ASSERT_EQUAL(open_fds(), before);
-
-	close(obj.fd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	list_with_churn("/dev/shm");
 }
 
 /* eof comes with the last entry, and a cookie at the end gives none. */
@@ -262,22 +130,26 @@ static void
 test_eof(void)
 {
 	char dir[] = "/var/tmp/readdireof.XXXXXX", cmd[128];
-	struct vfs_obj obj;
 	struct piece p;
-	uint64_t end;
 	bool eof;
+	int dfd;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
 	CU_ASSERT_EQUAL_FATAL(touch(dir, "f", 1), 0);
-	dir_obj(dir, &obj);
-	CU_ASSERT_EQUAL(read_piece(&obj, &cred_a, 0, true, &p, &eof), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL(vfs_readdir(dfd, 0, take, &p, &eof), 0);
 	CU_ASSERT_EQUAL(p.n, 3);		/* ".", "..", "f1" */
 	CU_ASSERT_TRUE(eof);
-	end = p.last;
-	CU_ASSERT_EQUAL(read_piece(&obj, &cred_a, end, true, &p, &eof), 0);
+	memset(&p, 0, sizeof(p));
+	CU_ASSERT_EQUAL(vfs_readdir(dfd, 0, take, &p, &eof), 0);
+	memset(&p.names, 0, sizeof(p.names));
+	p.n = 0;
+	CU_ASSERT_EQUAL(vfs_readdir(dfd, p.last, take, &p, &eof), 0);
 	CU_ASSERT_EQUAL(p.n, 0);
 	CU_ASSERT_TRUE(eof);
-	close(obj.fd);
+	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
@@ -289,7 +161,6 @@ suite_readdir(void)
 		{ "disk", test_disk },
 		{ "tmpfs", test_tmpfs },
 		{ "eof", test_eof },
-		{ "kept streams", test_kept },
 		{ NULL, NULL },
 	};
 
