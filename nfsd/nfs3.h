@@ -88,5 +88,7 @@ bool	nfs3_write_quick(const uint8_t *args, size_t len);
 
 enum rpc_status nfs3_readdir(struct rpc_req *, void *, void *);
 enum rpc_status nfs3_readdirplus(struct rpc_req *, void *, void *);
+/* A READDIR or READDIRPLUS from cookie 0 is quick; one going on is not. */
+bool	nfs3_readdir_quick(const uint8_t *args, size_t len);
 
 #endif

@@ -153,6 +153,36 @@ fill_reply(struct fill *f, cookie3 cookie, bool *eof)
 	return st;
 }
 
+/*
+ * Whether the event loop may run a READDIR or READDIRPLUS itself: the
+ * first call of a listing (cookie 0), which for most directories is
+ * the whole listing.  A call going on from another cookie is part of
+ * a big listing, hundreds of calls of a statx per entry: a worker's
+ * job, so that its loop goes on serving the other connections, and two
+ * big listings on one loop run side by side.  Both argument lists
+ * start with the directory's handle (opaque<64>) and the cookie.
+ */
+bool
+nfs3_readdir_quick(const uint8_t *args, size_t len)
+{
+	uint32_t fhlen;
+	size_t off, i;
+
+	if (len < 4)
+		return false;
+	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
+	    (uint32_t)args[2] << 8 | args[3];
+	if (fhlen > NFS3_FHSIZE)
+		return false;
+	off = 4 + ((fhlen + 3) & ~3u);
+	if (len < off + 8)
+		return false;
+	for (i = 0; i < 8; i++)
+		if (args[off + i] != 0)
+			return false;
+	return true;
+}
+
 /* READDIR and READDIRPLUS: resolve, fill up to the caller's counts. */
 static nfsstat3
 run_readdir(struct rpc_req *req, const nfs_fh3 *fh, cookie3 cookie,
