@@ -100,6 +100,22 @@ nfs3_fh_out(struct nfs3_call *c, const uint8_t *fh, size_t len,
 	return 0;
 }
 
+size_t
+nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need)
+{
+	uint32_t fhlen;
+	size_t off;
+
+	if (len < 4)
+		return 0;
+	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
+	    (uint32_t)args[2] << 8 | args[3];
+	if (fhlen > NFS3_FHSIZE)
+		return 0;
+	off = 4 + ((fhlen + 3) & ~3u);
+	return len >= off + need ? off : 0;
+}
+
 nfsstat3
 nfs3_commit_dir(int dirfd)
 {

@@ -37,6 +37,12 @@ int	nfs3_fh_out(struct nfs3_call *c, const uint8_t *fh, size_t len,
 	    nfs_fh3 *out);
 /* Stable storage for a namespace change, as RFC 1813 requires. */
 nfsstat3 nfs3_commit_dir(int dirfd);
+/*
+ * For the quick predicates, which peek at arguments not yet decoded:
+ * the offset just past the nfs_fh3 they start with, if need more bytes
+ * follow it, else 0 (too short, or a handle no call may carry).
+ */
+size_t	nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need);
 
 /* The handlers, by file. */
 enum rpc_status nfs3_getattr(struct rpc_req *, void *, void *);

@@ -187,20 +187,13 @@ nfs3_xdr_write_args(XDR *x, void *p)
 bool
 nfs3_write_quick(const uint8_t *args, size_t len)
 {
-	uint32_t fhlen, count, stable;
 	size_t off;
 
-	if (len < 4)
+	/* offset3, then count3 and stable_how */
+	if ((off = nfs3_args_after_fh(args, len, 8 + 4 + 4)) == 0)
 		return false;
-	fhlen = get_u32(args);
-	if (fhlen > NFS3_FHSIZE)
-		return false;
-	off = 4 + ((fhlen + 3) & ~3u) + 8;
-	if (len < off + 8)
-		return false;
-	count = get_u32(args + off);
-	stable = get_u32(args + off + 4);
-	return stable == UNSTABLE && count < NFS3_WRITE_BEHIND_MIN;
+	return get_u32(args + off + 12) == UNSTABLE &&
+	    get_u32(args + off + 8) < NFS3_WRITE_BEHIND_MIN;
 }
 
 static int

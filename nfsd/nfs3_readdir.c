@@ -165,22 +165,12 @@ fill_reply(struct fill *f, cookie3 cookie, bool *eof)
 bool
 nfs3_readdir_quick(const uint8_t *args, size_t len)
 {
-	uint32_t fhlen;
-	size_t off, i;
+	static const uint8_t zero[8];
+	size_t off;
 
-	if (len < 4)
+	if ((off = nfs3_args_after_fh(args, len, sizeof(zero))) == 0)
 		return false;
-	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
-	    (uint32_t)args[2] << 8 | args[3];
-	if (fhlen > NFS3_FHSIZE)
-		return false;
-	off = 4 + ((fhlen + 3) & ~3u);
-	if (len < off + 8)
-		return false;
-	for (i = 0; i < 8; i++)
-		if (args[off + i] != 0)
-			return false;
-	return true;
+	return memcmp(args + off, zero, sizeof(zero)) == 0;
 }
 
 /* READDIR and READDIRPLUS: resolve, fill up to the caller's counts. */
