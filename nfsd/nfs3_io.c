@@ -8,7 +8,8 @@
  * straight into the reply.
  *
  * Stability: UNSTABLE writes go to the page cache and COMMIT makes
- * them durable; DATA_SYNC and FILE_SYNC writes are durable before the
+ * them durable (those of NFS3_WRITE_BEHIND_MIN or more start their
+ * disk write before replying, so the COMMIT has less left); DATA_SYNC and FILE_SYNC writes are durable before the
  * reply (RWF_DSYNC, RWF_SYNC).  The write verifier is random per run
  * and changes whenever a flush fails, so clients resend what they had
  * only written unstably.

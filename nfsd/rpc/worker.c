@@ -1,9 +1,10 @@
 /*
  * worker.c - the pool of worker threads for the calls that wait for
- * the disk (COMMIT, FILE_SYNC WRITEs, namespace changes, MOUNT): each
- * takes a call off the queue, dispatches it, and sends the reply itself
- * (TCP through the connection, UDP from the address the call arrived
- * at).  Also the one place a call is turned into a request
+ * the disk (COMMIT, FILE_SYNC and large WRITEs, namespace changes, the
+ * calls of a big listing, MOUNT): each is handed a call, or takes one
+ * off the queue when all were busy, dispatches it, and sends the reply
+ * itself (TCP through the connection, UDP from the address the call
+ * arrived at).  Also the one place a call is turned into a request
  * (call_run), for the workers and the loops alike.
  */
 #include <errno.h>
