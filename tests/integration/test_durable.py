@@ -137,6 +137,16 @@ class Trace:
         self.proc.wait(timeout=10)
 
 
+def completed_at(evs, i):
+    """Where the call entered at evs[i] returned (its own line, or its
+    thread's "resumed" line), or None."""
+    if evs[i][4]:
+        return i
+    return next((k for k in range(i + 1, len(evs))
+                 if evs[k][0] == evs[i][0] and evs[k][1] == evs[i][1] and
+                 evs[k][4]), None)
+
+
 def check_synced(what, evs, want):
     """want: [(syscall, path)] each completed with 0 before any send."""
     first_send = next((i for i, e in enumerate(evs) if e[1] in SENDS),
@@ -150,10 +160,7 @@ def check_synced(what, evs, want):
                      [(e[1], e[2]) for e in evs]):
             continue
         i = idx[0]
-        done = i if evs[i][4] else next(
-            (j for j in range(i + 1, len(evs))
-             if evs[j][0] == evs[i][0] and evs[j][1] == name and evs[j][4]),
-            None)
+        done = completed_at(evs, i)
         check(done is not None and done < first_send,
               "%s: %s(%s) done before the reply" % (what, name, path),
               "before event %d" % first_send, done)
@@ -169,12 +176,7 @@ def check_before(what, evs, first, then):
         return next((i for i, e in enumerate(evs)
                      if e[1] == c[0] and e[2] == c[1]), None)
     i, j = entered(first), entered(then)
-    done = None
-    if i is not None:
-        done = i if evs[i][4] else next(
-            (k for k in range(i + 1, len(evs))
-             if evs[k][0] == evs[i][0] and evs[k][1] == first[0] and
-             evs[k][4]), None)
+    done = completed_at(evs, i) if i is not None else None
     check(done is not None and j is not None and done < j,
           "%s: %s(%s) done before %s(%s)" % (what, first[0], first[1],
                                              then[0], then[1]),
