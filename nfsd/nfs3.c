@@ -117,9 +117,9 @@ nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need)
 }
 
 nfsstat3
-nfs3_commit_dir(int dirfd)
+nfs3_commit_dir(struct vfs_obj *dir)
 {
-	if (vfs_sync_dir(dirfd) == -1)
+	if (vfs_sync_obj(dir) == -1)
 		return vfs_errno(errno);
 	return NFS3_OK;
 }

@@ -36,7 +36,7 @@ nfsstat3 nfs3_lookup_obj(struct nfs3_call *c, const struct vfs_obj *dir,
 int	nfs3_fh_out(struct nfs3_call *c, const uint8_t *fh, size_t len,
 	    nfs_fh3 *out);
 /* Stable storage for a namespace change, as RFC 1813 requires. */
-nfsstat3 nfs3_commit_dir(int dirfd);
+nfsstat3 nfs3_commit_dir(struct vfs_obj *dir);
 /*
  * For the quick predicates, which peek at arguments not yet decoded:
  * the offset just past the nfs_fh3 they start with, if need more bytes

@@ -81,7 +81,7 @@ dirop_commit(struct dirop *op, nfsstat3 st)
 {
 	if (st != NFS3_OK)
 		return st;
-	return nfs3_commit_dir(op->dir.fd);
+	return nfs3_commit_dir(&op->dir);
 }
 
 /*

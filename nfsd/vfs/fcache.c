@@ -2,8 +2,9 @@
  * fcache.c - the open-object cache: a fixed number of entries, found
  * by handle through a hash table and evicted least recently used
  * first, and also by inode (for forgetting a removed file without
- * walking the whole cache).  An entry holds an O_PATH descriptor and, once a READ, WRITE
- * or COMMIT needed it, a descriptor open for I/O.  Entries in use are
+ * walking the whole cache).  An entry holds an O_PATH descriptor and,
+ * once needed, a descriptor open for I/O: a file's for READ, WRITE and
+ * COMMIT, a directory's for the fsync after each change in it.  Entries in use are
  * reference counted; a dropped or evicted entry is closed by its last
  * user.  Attributes are never cached: callers fstat the descriptor.
  */
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@
 struct fcache_ent {
 	struct handle		 h;
 	int			 pathfd;
-	int			 iofd;		/* -1 until needed */
+	atomic_int		 iofd;		/* -1 until needed */
 	dev_t			 dev;
 	ino_t			 ino;
 	unsigned		 refs;
@@ -95,9 +97,11 @@ vfs_fcache_init(size_t size)
 static void
 ent_close(struct fcache_ent *e)
 {
+	int iofd = atomic_load(&e->iofd);
+
 	close(e->pathfd);
-	if (e->iofd != -1)
-		close(e->iofd);
+	if (iofd != -1)
+		close(iofd);
 	free(e);
 }
 
@@ -219,7 +223,7 @@ fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 		return NULL;
 	e->h = *h;
 	e->pathfd = pathfd;
-	e->iofd = -1;
+	atomic_init(&e->iofd, -1);
 	e->dev = dev;
 	e->ino = ino;
 	e->refs = 1;
@@ -274,30 +278,26 @@ fcache_pathfd(const struct fcache_ent *e)
  * checks, which the procedures make themselves for each caller.
  */
 int
-fcache_iofd(struct fcache_ent *e)
+fcache_iofd(struct fcache_ent *e, bool dir)
 {
 	char path[32];
-	int fd, old;
+	int fd, old = -1;
 
-	pthread_mutex_lock(&fc.lock);
-	fd = e->iofd;
-	pthread_mutex_unlock(&fc.lock);
-	if (fd != -1)
+	if ((fd = atomic_load(&e->iofd)) != -1)
 		return fd;
 	if (vfs_cred_root() == -1)
 		return -1;
 	vfs_fdpath(e->pathfd, path);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1 &&
+	if (dir)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1 &&
 	    (errno == EROFS || errno == ETXTBSY || errno == EACCES ||
 	    errno == EPERM))
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1)
 		return -1;
-	pthread_mutex_lock(&fc.lock);
-	if ((old = e->iofd) == -1)
-		e->iofd = fd;
-	pthread_mutex_unlock(&fc.lock);
-	if (old != -1) {
+	/* Two threads may open it at once: the first to set it wins. */
+	if (!atomic_compare_exchange_strong(&e->iofd, &old, fd)) {
 		close(fd);
 		return old;
 	}

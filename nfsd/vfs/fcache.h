@@ -1,12 +1,15 @@
 /*
  * fcache.h - the open-object cache, internal to vfs/: a handle maps to
- * an O_PATH descriptor and, for regular files, an I/O descriptor, so
- * that busy files are not reopened on every READ, WRITE and COMMIT.
+ * an O_PATH descriptor and an I/O descriptor, so that busy files are
+ * not reopened on every READ, WRITE and COMMIT, nor busy directories
+ * on every change made durable in them.
  */
 #ifndef VFS_FCACHE_H
 #define VFS_FCACHE_H
 
 #include <sys/types.h>
+
+#include <stdbool.h>
 
 #include "handle.h"
 
@@ -24,8 +27,11 @@ struct fcache_ent *fcache_add(const struct handle *h, int pathfd, dev_t dev,
 	    ino_t ino);
 void	fcache_release(struct fcache_ent *e);
 int	fcache_pathfd(const struct fcache_ent *e);
-/* The I/O descriptor, opened as root on first use; -1 with errno. */
-int	fcache_iofd(struct fcache_ent *e);
+/*
+ * The I/O descriptor (read-only for a directory), opened as root on
+ * first use; -1 with errno.
+ */
+int	fcache_iofd(struct fcache_ent *e, bool dir);
 /* Drop e from the cache (it is stale); it closes when released. */
 void	fcache_drop(struct fcache_ent *e);
 

@@ -424,7 +424,7 @@ vfs_iofd(struct vfs_obj *obj)
 		errno = EBADF;
 		return -1;
 	}
-	return fcache_iofd(obj->ent);
+	return fcache_iofd(obj->ent, S_ISDIR(obj->st.st_mode));
 }
 
 nfsstat3
@@ -437,11 +437,14 @@ vfs_refresh(struct vfs_obj *obj)
 	return NFS3_OK;
 }
 
-/* As root: the caller may lack read permission on the directory. */
-int
-vfs_sync_dir(int dirfd)
+/*
+ * A directory not in the cache, opened as root just for its fsync: the
+ * caller may lack read permission on it.
+ */
+static int
+sync_dir_uncached(int dirfd)
 {
-	int fd, rc;
+	int fd, rc, saved;
 
 	if (vfs_cred_root() == -1)
 		return -1;
@@ -449,7 +452,9 @@ vfs_sync_dir(int dirfd)
 	    -1)
 		return -1;
 	rc = fsync(fd);
+	saved = errno;
 	close(fd);
+	errno = saved;
 	return rc;
 }
 
@@ -488,10 +493,10 @@ vfs_sync_obj(struct vfs_obj *obj)
 {
 	int fd;
 
-	if (S_ISDIR(obj->st.st_mode))
-		return vfs_sync_dir(obj->fd);
-	if (!S_ISREG(obj->st.st_mode))
+	if (!S_ISREG(obj->st.st_mode) && !S_ISDIR(obj->st.st_mode))
 		return 0;	/* no descriptor to sync it through */
+	if (obj->ent == NULL && S_ISDIR(obj->st.st_mode))
+		return sync_dir_uncached(obj->fd);
 	if ((fd = vfs_iofd(obj)) == -1)
 		return -1;
 	return fsync(fd);

@@ -125,8 +125,6 @@ nfsstat3 vfs_entry_plus(const struct handle_key *key,
 	    const struct vfs_export *ve, int dirfd, const char *name,
 	    uint64_t ino_hint, struct stat *st, uint8_t fh[HANDLE_MAX],
 	    size_t *fhlen);
-/* Make a directory's changes durable (switches the thread to root). */
-int	vfs_sync_dir(int dirfd);
 /*
  * Make the inode a new entry names durable (regular files and
  * directories; others have no descriptor fsync takes).  A directory's
@@ -134,7 +132,11 @@ int	vfs_sync_dir(int dirfd);
  * with no journal) not the inode it names.  As root.
  */
 int	vfs_sync_name(int dirfd, const char *name);
-/* Make obj's own metadata durable (regular files and directories). */
+/*
+ * Make obj durable: a regular file's data and metadata, a directory's
+ * entries (through the cached descriptor: no open per change).  Other
+ * types have no descriptor fsync takes.  May switch the thread to root.
+ */
 int	vfs_sync_obj(struct vfs_obj *obj);
 
 /* attr.c */
