@@ -4,15 +4,24 @@
  * first, and also by inode (for forgetting a removed file without
  * walking the whole cache).  An entry holds an O_PATH descriptor and,
  * once needed, a descriptor open for I/O: a file's for READ, WRITE and
- * COMMIT, a directory's for the fsync after each change in it.  Entries in use are
- * reference counted; a dropped or evicted entry is closed by its last
- * user.  Attributes are never cached: callers fstat the descriptor.
+ * COMMIT, a directory's for the fsync after each change in it.
+ * Entries in use are reference counted; a dropped or evicted entry is
+ * closed by its last user.  Attributes are never cached: callers fstat
+ * the descriptor.
+ *
+ * Every call takes an entry and lets it go, from up to a hundred
+ * threads at once: the cache is split by handle into shards, each with
+ * its own lock, hashes and LRU list, so that threads working on
+ * different objects do not queue on one lock.  Least recently used is
+ * then per shard.  Forgetting an inode visits every shard (its handles
+ * may hash anywhere); it happens once per REMOVE, RMDIR or RENAME.
  */
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,31 +34,40 @@
 #include "hcache.h"
 #include "vfs.h"
 
+#define FCACHE_SHARDS_MAX	32	/* a power of two */
+#define FCACHE_SHARD_MIN	64	/* entries a shard holds at least */
+
 struct fcache_ent {
 	struct handle		 h;
 	int			 pathfd;
 	atomic_int		 iofd;		/* -1 until needed */
 	dev_t			 dev;
 	ino_t			 ino;
-	unsigned		 refs;
+	unsigned		 refs;		/* under the shard's lock */
 	bool			 hashed;
+	struct fcache_shard	*shard;
 	struct fcache_ent	*hnext;		/* hash chain, by handle */
 	struct fcache_ent	*inext;		/* hash chain, by inode */
 	struct fcache_ent	*prev, *next;	/* LRU: head is newest */
 };
 
-static struct {
-	pthread_mutex_t		 lock;
-	struct fcache_ent	**buckets;		/* by handle */
+struct fcache_shard {
+	alignas(64) pthread_mutex_t lock;
+	struct fcache_ent	**buckets;	/* by handle */
 	struct fcache_ent	**ibuckets;	/* by dev and inode */
 	size_t			 nbuckets;
 	size_t			 max;
 	size_t			 count;		/* hashed entries */
 	struct fcache_ent	*head, *tail;
-} fc = { .lock = PTHREAD_MUTEX_INITIALIZER };
+};
+
+static struct {
+	struct fcache_shard	*shards;
+	size_t			 nshards;
+} fc;
 
 /* FNV-1a over the export id, type and kernel handle. */
-static size_t
+static uint64_t
 hash_handle(const struct handle *h)
 {
 	uint64_t x = 1469598103934665603ULL;
@@ -60,15 +78,28 @@ hash_handle(const struct handle *h)
 	x = (x ^ (uint32_t)h->type) * 1099511628211ULL;
 	for (p = h->kernel, i = 0; i < h->len; i++)
 		x = (x ^ p[i]) * 1099511628211ULL;
-	return (size_t)(x % fc.nbuckets);
+	return x;
 }
 
 static size_t
-hash_inode(dev_t dev, ino_t ino)
+hbucket(const struct fcache_shard *sh, const struct handle *h)
+{
+	return (size_t)(hash_handle(h) % sh->nbuckets);
+}
+
+static size_t
+ibucket(const struct fcache_shard *sh, dev_t dev, ino_t ino)
 {
 	uint64_t x = ((uint64_t)ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)dev;
 
-	return (size_t)(x % fc.nbuckets);
+	return (size_t)(x % sh->nbuckets);
+}
+
+/* The shard of a handle: the hash's high bits (buckets use it whole). */
+static struct fcache_shard *
+shard_of(const struct handle *h)
+{
+	return &fc.shards[(hash_handle(h) >> 40) & (fc.nshards - 1)];
 }
 
 static bool
@@ -78,18 +109,41 @@ same_handle(const struct handle *a, const struct handle *b)
 	    a->len == b->len && memcmp(a->kernel, b->kernel, a->len) == 0;
 }
 
+/* As many shards as hold FCACHE_SHARD_MIN each, a power of two. */
+static size_t
+shard_count(size_t size)
+{
+	size_t n = 1;
+
+	while (n < FCACHE_SHARDS_MAX && size / (n * 2) >= FCACHE_SHARD_MIN)
+		n *= 2;
+	return n;
+}
+
 int
 vfs_fcache_init(size_t size)
 {
-	fc.max = size;
-	fc.nbuckets = size * 2 + 1;
-	fc.buckets = calloc(fc.nbuckets, sizeof(*fc.buckets));
-	fc.ibuckets = calloc(fc.nbuckets, sizeof(*fc.ibuckets));
-	if (fc.buckets == NULL || fc.ibuckets == NULL) {
-		free(fc.buckets);
-		free(fc.ibuckets);
-		fc.buckets = fc.ibuckets = NULL;
+	struct fcache_shard *sh;
+	size_t i;
+
+	fc.nshards = shard_count(size);
+	fc.shards = aligned_alloc(alignof(struct fcache_shard),
+	    fc.nshards * sizeof(*fc.shards));
+	if (fc.shards == NULL)
 		return -1;
+	memset(fc.shards, 0, fc.nshards * sizeof(*fc.shards));
+	for (i = 0; i < fc.nshards; i++) {
+		sh = &fc.shards[i];
+		pthread_mutex_init(&sh->lock, NULL);
+		sh->max = (size + fc.nshards - 1) / fc.nshards;
+		sh->nbuckets = sh->max * 2 + 1;
+		sh->buckets = calloc(sh->nbuckets, sizeof(*sh->buckets));
+		sh->ibuckets = calloc(sh->nbuckets, sizeof(*sh->ibuckets));
+		if (sh->buckets == NULL || sh->ibuckets == NULL) {
+			fc.nshards = i + 1;
+			vfs_fcache_free();
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -106,65 +160,66 @@ ent_close(struct fcache_ent *e)
 }
 
 static void
-lru_unlink(struct fcache_ent *e)
+lru_unlink(struct fcache_shard *sh, struct fcache_ent *e)
 {
 	if (e->prev != NULL)
 		e->prev->next = e->next;
 	else
-		fc.head = e->next;
+		sh->head = e->next;
 	if (e->next != NULL)
 		e->next->prev = e->prev;
 	else
-		fc.tail = e->prev;
+		sh->tail = e->prev;
 	e->prev = e->next = NULL;
 }
 
 static void
-lru_push(struct fcache_ent *e)
+lru_push(struct fcache_shard *sh, struct fcache_ent *e)
 {
 	e->prev = NULL;
-	e->next = fc.head;
-	if (fc.head != NULL)
-		fc.head->prev = e;
-	fc.head = e;
-	if (fc.tail == NULL)
-		fc.tail = e;
+	e->next = sh->head;
+	if (sh->head != NULL)
+		sh->head->prev = e;
+	sh->head = e;
+	if (sh->tail == NULL)
+		sh->tail = e;
 }
 
-/* Take e out of both hashes and the LRU; caller holds the lock. */
+/* Take e out of both hashes and the LRU; caller holds its shard's lock. */
 static void
 unhash(struct fcache_ent *e)
 {
+	struct fcache_shard *sh = e->shard;
 	struct fcache_ent **pp;
 
 	if (!e->hashed)
 		return;
-	for (pp = &fc.buckets[hash_handle(&e->h)]; *pp != NULL;
+	for (pp = &sh->buckets[hbucket(sh, &e->h)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == e) {
 			*pp = e->hnext;
 			break;
 		}
 	}
-	for (pp = &fc.ibuckets[hash_inode(e->dev, e->ino)]; *pp != NULL;
+	for (pp = &sh->ibuckets[ibucket(sh, e->dev, e->ino)]; *pp != NULL;
 	    pp = &(*pp)->inext) {
 		if (*pp == e) {
 			*pp = e->inext;
 			break;
 		}
 	}
-	lru_unlink(e);
+	lru_unlink(sh, e);
 	e->hashed = false;
-	fc.count--;
+	sh->count--;
 }
 
-/* Make room: unhash the oldest entries; closes the unused ones. */
+/* Make room in sh: unhash its oldest entries; closes the unused ones. */
 static void
-evict(void)
+evict(struct fcache_shard *sh)
 {
 	struct fcache_ent *e;
 
-	while (fc.count >= fc.max && (e = fc.tail) != NULL) {
+	while (sh->count >= sh->max && (e = sh->tail) != NULL) {
 		unhash(e);
 		if (e->refs == 0)
 			ent_close(e);
@@ -174,26 +229,34 @@ evict(void)
 void
 vfs_fcache_free(void)
 {
+	struct fcache_shard *sh;
 	struct fcache_ent *e;
+	size_t i;
 
-	pthread_mutex_lock(&fc.lock);
-	while ((e = fc.head) != NULL) {
-		unhash(e);
-		if (e->refs == 0)
-			ent_close(e);
+	for (i = 0; i < fc.nshards; i++) {
+		sh = &fc.shards[i];
+		pthread_mutex_lock(&sh->lock);
+		while ((e = sh->head) != NULL) {
+			unhash(e);
+			if (e->refs == 0)
+				ent_close(e);
+		}
+		free(sh->buckets);
+		free(sh->ibuckets);
+		pthread_mutex_unlock(&sh->lock);
+		pthread_mutex_destroy(&sh->lock);
 	}
-	free(fc.buckets);
-	free(fc.ibuckets);
-	fc.buckets = fc.ibuckets = NULL;
-	pthread_mutex_unlock(&fc.lock);
+	free(fc.shards);
+	fc.shards = NULL;
+	fc.nshards = 0;
 }
 
 static struct fcache_ent *
-find(const struct handle *h)
+find(struct fcache_shard *sh, const struct handle *h)
 {
 	struct fcache_ent *e;
 
-	for (e = fc.buckets[hash_handle(h)]; e != NULL; e = e->hnext)
+	for (e = sh->buckets[hbucket(sh, h)]; e != NULL; e = e->hnext)
 		if (same_handle(&e->h, h))
 			return e;
 	return NULL;
@@ -202,22 +265,25 @@ find(const struct handle *h)
 struct fcache_ent *
 fcache_get(const struct handle *h)
 {
+	struct fcache_shard *sh = shard_of(h);
 	struct fcache_ent *e;
 
-	pthread_mutex_lock(&fc.lock);
-	if ((e = find(h)) != NULL) {
+	pthread_mutex_lock(&sh->lock);
+	if ((e = find(sh, h)) != NULL) {
 		e->refs++;
-		lru_unlink(e);
-		lru_push(e);
+		lru_unlink(sh, e);
+		lru_push(sh, e);
 	}
-	pthread_mutex_unlock(&fc.lock);
+	pthread_mutex_unlock(&sh->lock);
 	return e;
 }
 
 struct fcache_ent *
 fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 {
+	struct fcache_shard *sh = shard_of(h);
 	struct fcache_ent *e, *old;
+	size_t b;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
@@ -227,34 +293,38 @@ fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 	e->dev = dev;
 	e->ino = ino;
 	e->refs = 1;
-	pthread_mutex_lock(&fc.lock);
-	if ((old = find(h)) != NULL) {
+	e->shard = sh;
+	pthread_mutex_lock(&sh->lock);
+	if ((old = find(sh, h)) != NULL) {
 		old->refs++;
-		pthread_mutex_unlock(&fc.lock);
+		pthread_mutex_unlock(&sh->lock);
 		free(e);
 		close(pathfd);
 		return old;
 	}
-	evict();
-	e->hnext = fc.buckets[hash_handle(h)];
-	fc.buckets[hash_handle(h)] = e;
-	e->inext = fc.ibuckets[hash_inode(dev, ino)];
-	fc.ibuckets[hash_inode(dev, ino)] = e;
+	evict(sh);
+	b = hbucket(sh, h);
+	e->hnext = sh->buckets[b];
+	sh->buckets[b] = e;
+	b = ibucket(sh, dev, ino);
+	e->inext = sh->ibuckets[b];
+	sh->ibuckets[b] = e;
 	e->hashed = true;
-	lru_push(e);
-	fc.count++;
-	pthread_mutex_unlock(&fc.lock);
+	lru_push(sh, e);
+	sh->count++;
+	pthread_mutex_unlock(&sh->lock);
 	return e;
 }
 
 void
 fcache_release(struct fcache_ent *e)
 {
+	struct fcache_shard *sh = e->shard;
 	bool gone;
 
-	pthread_mutex_lock(&fc.lock);
+	pthread_mutex_lock(&sh->lock);
 	gone = --e->refs == 0 && !e->hashed;
-	pthread_mutex_unlock(&fc.lock);
+	pthread_mutex_unlock(&sh->lock);
 	if (gone)
 		ent_close(e);
 }
@@ -262,9 +332,11 @@ fcache_release(struct fcache_ent *e)
 void
 fcache_drop(struct fcache_ent *e)
 {
-	pthread_mutex_lock(&fc.lock);
+	struct fcache_shard *sh = e->shard;
+
+	pthread_mutex_lock(&sh->lock);
 	unhash(e);
-	pthread_mutex_unlock(&fc.lock);
+	pthread_mutex_unlock(&sh->lock);
 }
 
 int
@@ -307,17 +379,23 @@ fcache_iofd(struct fcache_ent *e, bool dir)
 void
 vfs_fcache_forget(dev_t dev, ino_t ino)
 {
+	struct fcache_shard *sh;
 	struct fcache_ent *e, *next;
+	size_t i;
 
 	hcache_forget(ino);
-	pthread_mutex_lock(&fc.lock);
-	for (e = fc.ibuckets[hash_inode(dev, ino)]; e != NULL; e = next) {
-		next = e->inext;
-		if (e->dev != dev || e->ino != ino)
-			continue;
-		unhash(e);
-		if (e->refs == 0)
-			ent_close(e);
+	for (i = 0; i < fc.nshards; i++) {
+		sh = &fc.shards[i];
+		pthread_mutex_lock(&sh->lock);
+		for (e = sh->ibuckets[ibucket(sh, dev, ino)]; e != NULL;
+		    e = next) {
+			next = e->inext;
+			if (e->dev != dev || e->ino != ino)
+				continue;
+			unhash(e);
+			if (e->refs == 0)
+				ent_close(e);
+		}
+		pthread_mutex_unlock(&sh->lock);
 	}
-	pthread_mutex_unlock(&fc.lock);
 }

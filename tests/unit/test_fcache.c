@@ -1,11 +1,14 @@
 /*
  * test_fcache.c - the open-object cache: found by handle, forgotten by
  * inode (only that inode's entries, however many handles it has), a
- * forgotten entry in use stays open until its last user lets go, and
- * the oldest entries make room for new ones.
+ * forgotten entry in use stays open until its last user lets go, the
+ * oldest entries make room for new ones, and a cache big enough to be
+ * split into shards stays within its size and still forgets an inode
+ * whichever shards its handles hashed to.
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,11 +126,91 @@ test_evict_oldest(void)
 }
 
 static int
+open_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+#define SHARDED_SIZE	512		/* 8 shards of 64 */
+#define SHARDED_ADDS	(SHARDED_SIZE * 4)
+#define ALIASES		8
+
+static struct handle
+synthetic(uint32_t export_id, int i)
+{
+	struct handle k;
+
+	memset(&k, 0, sizeof(k));
+	k.export_id = export_id;
+	k.type = 1;
+	k.len = sizeof(int);
+	memcpy(k.kernel, &i, sizeof(int));
+	return k;
+}
+
+static void
+test_sharded(void)
+{
+	struct fcache_ent *e;
+	struct handle k;
+	int i, found = 0, fds = open_fds();
+
+	CU_ASSERT_FATAL(vfs_fcache_init(SHARDED_SIZE) == 0);
+	for (i = 0; i < SHARDED_ADDS; i++) {
+		k = synthetic(3, i);
+		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC), st[0].st_dev,
+		    1000000 + (ino_t)i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		fcache_release(e);
+	}
+	/* Every shard got more than its share: each is full, no more. */
+	for (i = 0; i < SHARDED_ADDS; i++) {
+		k = synthetic(3, i);
+		if ((e = fcache_get(&k)) != NULL) {
+			found++;
+			fcache_release(e);
+		}
+	}
+	CU_ASSERT_EQUAL(found, SHARDED_SIZE);
+	CU_ASSERT_TRUE(open_fds() <= fds + SHARDED_SIZE);
+	k = synthetic(3, SHARDED_ADDS - 1);	/* the newest stays */
+	CU_ASSERT_PTR_NOT_NULL(e = fcache_get(&k));
+	if (e != NULL)
+		fcache_release(e);
+
+	/* Handles of one inode in several exports, so several shards. */
+	for (i = 0; i < ALIASES; i++) {
+		k = synthetic(10 + (uint32_t)i, 3);
+		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC), st[3].st_dev,
+		    st[3].st_ino);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+		fcache_release(e);
+	}
+	vfs_fcache_forget(st[3].st_dev, st[3].st_ino);
+	for (i = 0; i < ALIASES; i++) {
+		k = synthetic(10 + (uint32_t)i, 3);
+		CU_ASSERT_PTR_NULL(fcache_get(&k));
+	}
+	vfs_fcache_free();
+	CU_ASSERT_EQUAL(open_fds(), fds);
+}
+
+static int
 suite_fcache(void)
 {
 	static const struct unit_test tests[] = {
 		{ "forget by inode", test_forget_by_inode },
 		{ "evict the oldest", test_evict_oldest },
+		{ "sharded", test_sharded },
 		{ NULL, NULL },
 	};
 	return unit_add_fixture("fcache", setup, teardown, tests);
