@@ -438,17 +438,15 @@ nfs3_mknod(struct rpc_req *req, void *argp, void *resp)
 static nfsstat3
 unlink_name(int dirfd, const char *name, int flags)
 {
-	struct stat st;
-	bool known;
+	struct vfs_gone gone;
 
-	known = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	vfs_gone_note(dirfd, name, &gone);
 	if (unlinkat(dirfd, name, flags) == -1) {
 		if (errno == EEXIST)
 			return NFS3ERR_NOTEMPTY;
 		return vfs_errno(errno);
 	}
-	if (known)
-		vfs_fcache_forget(st.st_dev, st.st_ino);
+	vfs_gone_forget(&gone);
 	return NFS3_OK;
 }
 
@@ -510,19 +508,17 @@ static nfsstat3
 rename_names(struct dirop *from, const char *fname, struct dirop *to,
     const char *tname)
 {
-	struct stat st;
-	bool replaced;
+	struct vfs_gone replaced;
 
 	if (from->dir.ve != to->dir.ve)
 		return NFS3ERR_XDEV;
-	replaced = fstatat(to->dir.fd, tname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	vfs_gone_note(to->dir.fd, tname, &replaced);
 	if (renameat(from->dir.fd, fname, to->dir.fd, tname) == -1) {
 		if (errno == EEXIST)
 			return NFS3ERR_NOTEMPTY;
 		return vfs_errno(errno);
 	}
-	if (replaced)
-		vfs_fcache_forget(st.st_dev, st.st_ino);
+	vfs_gone_forget(&replaced);
 	/*
 	 * The directory gaining the name first: without a journal a crash
 	 * in between leaves the file under both names (fsck counts the

@@ -1,8 +1,7 @@
 /*
  * fcache.c - the open-object cache: a fixed number of entries, found
  * by handle through a hash table and evicted least recently used
- * first, and also by inode (for forgetting a removed file without
- * walking the whole cache).  An entry holds an O_PATH descriptor and,
+ * first.  An entry holds an O_PATH descriptor and,
  * once needed, a descriptor open for I/O: a file's for READ, WRITE and
  * COMMIT, a directory's for the fsync after each change in it.
  * Entries in use are reference counted; a dropped or evicted entry is
@@ -13,8 +12,9 @@
  * threads at once: the cache is split by handle into shards, each with
  * its own lock, hashes and LRU list, so that threads working on
  * different objects do not queue on one lock.  Least recently used is
- * then per shard.  Forgetting an inode visits every shard (its handles
- * may hash anywhere); it happens once per REMOVE, RMDIR or RENAME.
+ * then per shard.  Shard and hash chain are chosen by the kernel's
+ * handle alone, not the export: the handles one inode has in several
+ * exports share a chain, where forgetting a removed file finds them.
  */
 #include <sys/stat.h>
 
@@ -41,20 +41,16 @@ struct fcache_ent {
 	struct handle		 h;
 	int			 pathfd;
 	atomic_int		 iofd;		/* -1 until needed */
-	dev_t			 dev;
-	ino_t			 ino;
 	unsigned		 refs;		/* under the shard's lock */
 	bool			 hashed;
 	struct fcache_shard	*shard;
-	struct fcache_ent	*hnext;		/* hash chain, by handle */
-	struct fcache_ent	*inext;		/* hash chain, by inode */
+	struct fcache_ent	*hnext;		/* hash chain */
 	struct fcache_ent	*prev, *next;	/* LRU: head is newest */
 };
 
 struct fcache_shard {
 	alignas(64) pthread_mutex_t lock;
-	struct fcache_ent	**buckets;	/* by handle */
-	struct fcache_ent	**ibuckets;	/* by dev and inode */
+	struct fcache_ent	**buckets;	/* by kernel handle */
 	size_t			 nbuckets;
 	size_t			 max;
 	size_t			 count;		/* hashed entries */
@@ -66,7 +62,7 @@ static struct {
 	size_t			 nshards;
 } fc;
 
-/* FNV-1a over the export id, type and kernel handle. */
+/* FNV-1a over the kernel's handle: its type and bytes. */
 static uint64_t
 hash_handle(const struct handle *h)
 {
@@ -74,7 +70,6 @@ hash_handle(const struct handle *h)
 	const uint8_t *p;
 	size_t i;
 
-	x = (x ^ h->export_id) * 1099511628211ULL;
 	x = (x ^ (uint32_t)h->type) * 1099511628211ULL;
 	for (p = h->kernel, i = 0; i < h->len; i++)
 		x = (x ^ p[i]) * 1099511628211ULL;
@@ -87,14 +82,6 @@ hbucket(const struct fcache_shard *sh, const struct handle *h)
 	return (size_t)(hash_handle(h) % sh->nbuckets);
 }
 
-static size_t
-ibucket(const struct fcache_shard *sh, dev_t dev, ino_t ino)
-{
-	uint64_t x = ((uint64_t)ino * 0x9e3779b97f4a7c15ULL) ^ (uint64_t)dev;
-
-	return (size_t)(x % sh->nbuckets);
-}
-
 /* The shard of a handle: the hash's high bits (buckets use it whole). */
 static struct fcache_shard *
 shard_of(const struct handle *h)
@@ -103,10 +90,16 @@ shard_of(const struct handle *h)
 }
 
 static bool
+same_kernel_handle(const struct handle *a, const struct handle *b)
+{
+	return a->type == b->type && a->len == b->len &&
+	    memcmp(a->kernel, b->kernel, a->len) == 0;
+}
+
+static bool
 same_handle(const struct handle *a, const struct handle *b)
 {
-	return a->export_id == b->export_id && a->type == b->type &&
-	    a->len == b->len && memcmp(a->kernel, b->kernel, a->len) == 0;
+	return a->export_id == b->export_id && same_kernel_handle(a, b);
 }
 
 /* As many shards as hold FCACHE_SHARD_MIN each, a power of two. */
@@ -138,8 +131,7 @@ vfs_fcache_init(size_t size)
 		sh->max = (size + fc.nshards - 1) / fc.nshards;
 		sh->nbuckets = sh->max * 2 + 1;
 		sh->buckets = calloc(sh->nbuckets, sizeof(*sh->buckets));
-		sh->ibuckets = calloc(sh->nbuckets, sizeof(*sh->ibuckets));
-		if (sh->buckets == NULL || sh->ibuckets == NULL) {
+		if (sh->buckets == NULL) {
 			fc.nshards = i + 1;
 			vfs_fcache_free();
 			return -1;
@@ -185,7 +177,7 @@ lru_push(struct fcache_shard *sh, struct fcache_ent *e)
 		sh->tail = e;
 }
 
-/* Take e out of both hashes and the LRU; caller holds its shard's lock. */
+/* Take e out of its hash chain and the LRU; caller holds the lock. */
 static void
 unhash(struct fcache_ent *e)
 {
@@ -198,13 +190,6 @@ unhash(struct fcache_ent *e)
 	    pp = &(*pp)->hnext) {
 		if (*pp == e) {
 			*pp = e->hnext;
-			break;
-		}
-	}
-	for (pp = &sh->ibuckets[ibucket(sh, e->dev, e->ino)]; *pp != NULL;
-	    pp = &(*pp)->inext) {
-		if (*pp == e) {
-			*pp = e->inext;
 			break;
 		}
 	}
@@ -242,7 +227,6 @@ vfs_fcache_free(void)
 				ent_close(e);
 		}
 		free(sh->buckets);
-		free(sh->ibuckets);
 		pthread_mutex_unlock(&sh->lock);
 		pthread_mutex_destroy(&sh->lock);
 	}
@@ -279,7 +263,7 @@ fcache_get(const struct handle *h)
 }
 
 struct fcache_ent *
-fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
+fcache_add(const struct handle *h, int pathfd)
 {
 	struct fcache_shard *sh = shard_of(h);
 	struct fcache_ent *e, *old;
@@ -290,8 +274,6 @@ fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 	e->h = *h;
 	e->pathfd = pathfd;
 	atomic_init(&e->iofd, -1);
-	e->dev = dev;
-	e->ino = ino;
 	e->refs = 1;
 	e->shard = sh;
 	pthread_mutex_lock(&sh->lock);
@@ -306,9 +288,6 @@ fcache_add(const struct handle *h, int pathfd, dev_t dev, ino_t ino)
 	b = hbucket(sh, h);
 	e->hnext = sh->buckets[b];
 	sh->buckets[b] = e;
-	b = ibucket(sh, dev, ino);
-	e->inext = sh->ibuckets[b];
-	sh->ibuckets[b] = e;
 	e->hashed = true;
 	lru_push(sh, e);
 	sh->count++;
@@ -377,25 +356,19 @@ fcache_iofd(struct fcache_ent *e, bool dir)
 }
 
 void
-vfs_fcache_forget(dev_t dev, ino_t ino)
+fcache_forget(const struct handle *h)
 {
-	struct fcache_shard *sh;
+	struct fcache_shard *sh = shard_of(h);
 	struct fcache_ent *e, *next;
-	size_t i;
 
-	hcache_forget(ino);
-	for (i = 0; i < fc.nshards; i++) {
-		sh = &fc.shards[i];
-		pthread_mutex_lock(&sh->lock);
-		for (e = sh->ibuckets[ibucket(sh, dev, ino)]; e != NULL;
-		    e = next) {
-			next = e->inext;
-			if (e->dev != dev || e->ino != ino)
-				continue;
-			unhash(e);
-			if (e->refs == 0)
-				ent_close(e);
-		}
-		pthread_mutex_unlock(&sh->lock);
+	pthread_mutex_lock(&sh->lock);
+	for (e = sh->buckets[hbucket(sh, h)]; e != NULL; e = next) {
+		next = e->hnext;
+		if (!same_kernel_handle(&e->h, h))
+			continue;
+		unhash(e);
+		if (e->refs == 0)
+			ent_close(e);
 	}
+	pthread_mutex_unlock(&sh->lock);
 }

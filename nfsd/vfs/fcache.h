@@ -23,8 +23,7 @@ struct fcache_ent *fcache_get(const struct handle *h);
  * closed and the existing entry returned.  NULL when out of memory
  * (pathfd is then still the caller's).
  */
-struct fcache_ent *fcache_add(const struct handle *h, int pathfd, dev_t dev,
-	    ino_t ino);
+struct fcache_ent *fcache_add(const struct handle *h, int pathfd);
 void	fcache_release(struct fcache_ent *e);
 int	fcache_pathfd(const struct fcache_ent *e);
 /*
@@ -34,5 +33,10 @@ int	fcache_pathfd(const struct fcache_ent *e);
 int	fcache_iofd(struct fcache_ent *e, bool dir);
 /* Drop e from the cache (it is stale); it closes when released. */
 void	fcache_drop(struct fcache_ent *e);
+/*
+ * Drop the entries of h's kernel handle, in whichever export (the
+ * object is gone); each closes when released.
+ */
+void	fcache_forget(const struct handle *h);
 
 #endif

@@ -270,7 +270,7 @@ obj_adopt(const struct handle_key *key, const struct vfs_export *ve,
 		obj->fd = -1;
 		return rc;
 	}
-	if ((obj->ent = fcache_add(h, fd, st->st_dev, st->st_ino)) != NULL)
+	if ((obj->ent = fcache_add(h, fd)) != NULL)
 		obj->fd = fcache_pathfd(obj->ent);	/* fd may be closed */
 	return NFS3_OK;
 }
@@ -415,6 +415,25 @@ vfs_lookup(const struct handle_key *key, const struct vfs_export *ve,
 		return rc;
 	}
 	return obj_adopt(key, e, &h, fd, &st, obj);
+}
+
+void
+vfs_gone_note(int dirfd, const char *name, struct vfs_gone *g)
+{
+	struct stat st;
+
+	g->known = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    kernel_handle(dirfd, name, 0, 0, &g->h) == NFS3_OK;
+	g->ino = g->known ? st.st_ino : 0;
+}
+
+void
+vfs_gone_forget(const struct vfs_gone *g)
+{
+	if (!g->known)
+		return;
+	hcache_forget(g->ino);
+	fcache_forget(&g->h);
 }
 
 int

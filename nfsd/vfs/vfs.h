@@ -56,10 +56,18 @@ struct fcache_ent;
 int	vfs_fcache_init(size_t size);
 void	vfs_fcache_free(void);
 /*
- * Forget every entry of this inode, and its handle in hcache.c (it was
- * removed or replaced).
+ * What a name names, noted just before it is unlinked or renamed over,
+ * so that the caches can forget it once that is done: the open-object
+ * cache its descriptors (a removed file's space is freed when the last
+ * closes), the handle cache its handle.
  */
-void	vfs_fcache_forget(dev_t dev, ino_t ino);
+struct vfs_gone {
+	bool		 known;
+	uint64_t	 ino;
+	struct handle	 h;		/* the kernel's; export_id unused */
+};
+void	vfs_gone_note(int dirfd, const char *name, struct vfs_gone *g);
+void	vfs_gone_forget(const struct vfs_gone *g);
 
 /* An object a request works on. */
 struct vfs_obj {

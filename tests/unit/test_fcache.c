@@ -1,10 +1,10 @@
 /*
  * test_fcache.c - the open-object cache: found by handle, forgotten by
- * inode (only that inode's entries, however many handles it has), a
+ * kernel handle (only that object's entries, in every export), a
  * forgotten entry in use stays open until its last user lets go, the
- * oldest entries make room for new ones, and a cache big enough to be
- * split into shards stays within its size and still forgets an inode
- * whichever shards its handles hashed to.
+ * oldest entries make room for new ones, a cache big enough to be
+ * split into shards stays within its size, and a file noted before it
+ * is unlinked (vfs_gone_note) is forgotten after.
  */
 #include <sys/stat.h>
 
@@ -66,11 +66,11 @@ add(int i)
 	snprintf(path, sizeof(path), "%s/f%d", dir, i);
 	fd = open(path, O_PATH | O_CLOEXEC);
 	CU_ASSERT_FATAL(fd != -1);
-	return fcache_add(&h[i], fd, st[i].st_dev, st[i].st_ino);
+	return fcache_add(&h[i], fd);
 }
 
 static void
-test_forget_by_inode(void)
+test_forget_everywhere(void)
 {
 	struct fcache_ent *e, *busy;
 	struct handle alias;
@@ -79,14 +79,14 @@ test_forget_by_inode(void)
 	CU_ASSERT_FATAL(vfs_fcache_init(64) == 0);
 	for (i = 0; i < NFILES; i++)
 		fcache_release(add(i));
-	/* A second handle (another export) for the inode of f7, in use. */
+	/* f7's handle in another export, in use. */
 	alias = h[7];
 	alias.export_id = 2;
-	busy = fcache_add(&alias, open(dir, O_PATH | O_CLOEXEC),
-	    st[7].st_dev, st[7].st_ino);
+	busy = fcache_add(&alias, open(dir, O_PATH | O_CLOEXEC));
 	CU_ASSERT_FATAL(busy != NULL);
 
-	vfs_fcache_forget(st[7].st_dev, st[7].st_ino);
+	alias.export_id = 0;		/* as vfs_gone_note fills it */
+	fcache_forget(&alias);
 	CU_ASSERT_PTR_NULL(fcache_get(&h[7]));
 	CU_ASSERT_PTR_NULL(fcache_get(&alias));
 	CU_ASSERT_TRUE(fcntl(fcache_pathfd(busy), F_GETFD) != -1);
@@ -99,7 +99,9 @@ test_forget_by_inode(void)
 		if (e != NULL)
 			fcache_release(e);
 	}
-	vfs_fcache_forget(st[7].st_dev, st[7].st_ino + 1000000);	/* none */
+	fcache_forget(&h[NFILES - 1]);
+	CU_ASSERT_PTR_NULL(fcache_get(&h[NFILES - 1]));
+	fcache_forget(&h[NFILES - 1]);		/* not there: nothing */
 	vfs_fcache_free();
 }
 
@@ -120,8 +122,8 @@ test_evict_oldest(void)
 		if (e != NULL)
 			fcache_release(e);
 	}
-	/* An evicted entry's inode can still be forgotten: a no-op. */
-	vfs_fcache_forget(st[0].st_dev, st[0].st_ino);
+	/* An evicted entry can still be forgotten: a no-op. */
+	fcache_forget(&h[0]);
 	vfs_fcache_free();
 }
 
@@ -167,8 +169,7 @@ test_sharded(void)
 	CU_ASSERT_FATAL(vfs_fcache_init(SHARDED_SIZE) == 0);
 	for (i = 0; i < SHARDED_ADDS; i++) {
 		k = synthetic(3, i);
-		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC), st[0].st_dev,
-		    1000000 + (ino_t)i);
+		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		fcache_release(e);
 	}
@@ -187,15 +188,15 @@ test_sharded(void)
 	if (e != NULL)
 		fcache_release(e);
 
-	/* Handles of one inode in several exports, so several shards. */
+	/* One object's handle in several exports: all forgotten at once. */
 	for (i = 0; i < ALIASES; i++) {
 		k = synthetic(10 + (uint32_t)i, 3);
-		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC), st[3].st_dev,
-		    st[3].st_ino);
+		e = fcache_add(&k, open(dir, O_PATH | O_CLOEXEC));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 		fcache_release(e);
 	}
-	vfs_fcache_forget(st[3].st_dev, st[3].st_ino);
+	k = synthetic(0, 3);
+	fcache_forget(&k);
 	for (i = 0; i < ALIASES; i++) {
 		k = synthetic(10 + (uint32_t)i, 3);
 		CU_ASSERT_PTR_NULL(fcache_get(&k));
@@ -204,13 +205,69 @@ test_sharded(void)
 	CU_ASSERT_EQUAL(open_fds(), fds);
 }
 
+/* The kernel's handle of dir/name, as resolve.c makes it. */
+static void
+real_handle(const char *name, uint32_t export_id, struct handle *k)
+{
+	union {
+		struct file_handle	fh;
+		uint8_t			buf[sizeof(struct file_handle) +
+					    MAX_HANDLE_SZ];
+	} u;
+	int mount_id;
+
+	u.fh.handle_bytes = MAX_HANDLE_SZ;
+	CU_ASSERT_FATAL(name_to_handle_at(AT_FDCWD, name, &u.fh, &mount_id,
+	    0) == 0);
+	CU_ASSERT_FATAL(u.fh.handle_bytes <= HANDLE_KERNEL_MAX);
+	memset(k, 0, sizeof(*k));
+	k->export_id = export_id;
+	k->type = u.fh.handle_type;
+	k->len = (uint8_t)u.fh.handle_bytes;
+	memcpy(k->kernel, u.fh.f_handle, k->len);
+}
+
+static void
+test_gone(void)
+{
+	struct fcache_ent *e;
+	struct vfs_gone gone, none;
+	struct handle k;
+	char path[64];
+	int dirfd;
+
+	CU_ASSERT_FATAL(vfs_fcache_init(64) == 0);
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	real_handle(path, 5, &k);
+	e = fcache_add(&k, open(path, O_PATH | O_CLOEXEC));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	fcache_release(e);
+
+	CU_ASSERT_FATAL((dirfd = open(dir, O_RDONLY | O_DIRECTORY)) != -1);
+	vfs_gone_note(dirfd, "gone", &gone);
+	CU_ASSERT_TRUE(gone.known);
+	vfs_gone_note(dirfd, "never-there", &none);
+	CU_ASSERT_FALSE(none.known);
+	CU_ASSERT_FATAL(unlinkat(dirfd, "gone", 0) == 0);
+	vfs_gone_forget(&none);			/* nothing to forget */
+	CU_ASSERT_PTR_NOT_NULL(e = fcache_get(&k));
+	if (e != NULL)
+		fcache_release(e);
+	vfs_gone_forget(&gone);
+	CU_ASSERT_PTR_NULL(fcache_get(&k));
+	close(dirfd);
+	vfs_fcache_free();
+}
+
 static int
 suite_fcache(void)
 {
 	static const struct unit_test tests[] = {
-		{ "forget by inode", test_forget_by_inode },
+		{ "forget in every export", test_forget_everywhere },
 		{ "evict the oldest", test_evict_oldest },
 		{ "sharded", test_sharded },
+		{ "a removed file is forgotten", test_gone },
 		{ NULL, NULL },
 	};
 	return unit_add_fixture("fcache", setup, teardown, tests);
