@@ -55,20 +55,6 @@ nfsstat3 vfs_errno(int err);
 struct fcache_ent;
 int	vfs_fcache_init(size_t size);
 void	vfs_fcache_free(void);
-/*
- * What a name names, noted just before it is unlinked or renamed over,
- * so that the caches can forget it once that is done: the open-object
- * cache its descriptors (a removed file's space is freed when the last
- * closes), the handle cache its handle.
- */
-struct vfs_gone {
-	bool		 known;
-	uint64_t	 ino;
-	struct handle	 h;		/* the kernel's; export_id unused */
-};
-void	vfs_gone_note(int dirfd, const char *name, struct vfs_gone *g);
-void	vfs_gone_forget(const struct vfs_gone *g);
-
 /* An object a request works on. */
 struct vfs_obj {
 	const struct vfs_export	*ve;
@@ -111,12 +97,26 @@ nfsstat3 vfs_handle_fd(const struct handle_key *key,
 nfsstat3 vfs_root(const struct handle_key *key, const struct vfs_export *ve,
 	    struct vfs_obj *obj);
 /*
- * A regular-file descriptor for I/O on obj, O_RDWR when possible; the
- * first open is done as root (callers check permission per call).
+ * A descriptor for I/O on obj: a regular file's O_RDWR when possible, a
+ * directory's O_RDONLY (for fsync); the first open is done as root
+ * (callers check permission per call).
  */
 int	vfs_iofd(struct vfs_obj *obj);
 /* Re-read obj->st; NFS3ERR_STALE when the object was removed. */
 nfsstat3 vfs_refresh(struct vfs_obj *obj);
+/*
+ * What a name names, noted just before it is unlinked or renamed over,
+ * so that the caches can forget it once that is done: the open-object
+ * cache its descriptors (a removed file's space is freed when the last
+ * closes), the handle cache its handle.
+ */
+struct vfs_gone {
+	bool		 known;
+	uint64_t	 ino;
+	struct handle	 h;		/* the kernel's; export_id unused */
+};
+void	vfs_gone_note(int dirfd, const char *name, struct vfs_gone *g);
+void	vfs_gone_forget(const struct vfs_gone *g);
 /* "/proc/self/fd/N" for fd: path-based calls on an O_PATH descriptor. */
 void	vfs_fdpath(int fd, char buf[32]);
 /* Check a name a client gives: not empty, no '/', not too long. */
