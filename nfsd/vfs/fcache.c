@@ -1,16 +1,16 @@
 /*
  * fcache.c - the open-object cache: a fixed number of entries, found
  * by handle through a hash table and evicted least recently used
- * first.  An entry holds an O_PATH descriptor and,
- * once needed, a descriptor open for I/O: a file's for READ, WRITE and
- * COMMIT, a directory's for the fsync after each change in it.
- * Entries in use are reference counted; a dropped or evicted entry is
- * closed by its last user.  Attributes are never cached: callers fstat
- * the descriptor.
+ * first.  An entry holds an O_PATH descriptor and, once needed, a
+ * descriptor open for I/O: a file's for READ, WRITE and COMMIT, a
+ * directory's for the fsync after each change in it.  Entries in use
+ * are reference counted; a dropped or evicted entry is closed by its
+ * last user.  Attributes are never cached: callers fstat the
+ * descriptor.
  *
- * Every call takes an entry and lets it go, from up to a hundred
- * threads at once: the cache is split by handle into shards, each with
- * its own lock, hashes and LRU list, so that threads working on
+ * Every call takes an entry and lets it go, from all the workers and
+ * loops at once: the cache is split by handle into shards, each with
+ * its own lock, hash table and LRU list, so that threads working on
  * different objects do not queue on one lock.  Least recently used is
  * then per shard.  Shard and hash chain are chosen by the kernel's
  * handle alone, not the export: the handles one inode has in several
@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "fcache.h"
-#include "hcache.h"
 #include "vfs.h"
 
 #define FCACHE_SHARDS_MAX	32	/* a power of two */
@@ -39,6 +38,7 @@
 
 struct fcache_ent {
 	struct handle		 h;
+	uint64_t		 hash;		/* hash_handle(&h) */
 	int			 pathfd;
 	atomic_int		 iofd;		/* -1 until needed */
 	unsigned		 refs;		/* under the shard's lock */
@@ -76,17 +76,17 @@ hash_handle(const struct handle *h)
 	return x;
 }
 
-static size_t
-hbucket(const struct fcache_shard *sh, const struct handle *h)
+/* The shard of a handle's hash: its high bits (buckets use it whole). */
+static struct fcache_shard *
+shard_of(uint64_t hash)
 {
-	return (size_t)(hash_handle(h) % sh->nbuckets);
+	return &fc.shards[(hash >> 40) & (fc.nshards - 1)];
 }
 
-/* The shard of a handle: the hash's high bits (buckets use it whole). */
-static struct fcache_shard *
-shard_of(const struct handle *h)
+static size_t
+bucket_of(const struct fcache_shard *sh, uint64_t hash)
 {
-	return &fc.shards[(hash_handle(h) >> 40) & (fc.nshards - 1)];
+	return (size_t)(hash % sh->nbuckets);
 }
 
 static bool
@@ -186,7 +186,7 @@ unhash(struct fcache_ent *e)
 
 	if (!e->hashed)
 		return;
-	for (pp = &sh->buckets[hbucket(sh, &e->h)]; *pp != NULL;
+	for (pp = &sh->buckets[bucket_of(sh, e->hash)]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
 		if (*pp == e) {
 			*pp = e->hnext;
@@ -236,11 +236,11 @@ vfs_fcache_free(void)
 }
 
 static struct fcache_ent *
-find(struct fcache_shard *sh, const struct handle *h)
+find(struct fcache_shard *sh, const struct handle *h, uint64_t hash)
 {
 	struct fcache_ent *e;
 
-	for (e = sh->buckets[hbucket(sh, h)]; e != NULL; e = e->hnext)
+	for (e = sh->buckets[bucket_of(sh, hash)]; e != NULL; e = e->hnext)
 		if (same_handle(&e->h, h))
 			return e;
 	return NULL;
@@ -249,11 +249,12 @@ find(struct fcache_shard *sh, const struct handle *h)
 struct fcache_ent *
 fcache_get(const struct handle *h)
 {
-	struct fcache_shard *sh = shard_of(h);
+	uint64_t hash = hash_handle(h);
+	struct fcache_shard *sh = shard_of(hash);
 	struct fcache_ent *e;
 
 	pthread_mutex_lock(&sh->lock);
-	if ((e = find(sh, h)) != NULL) {
+	if ((e = find(sh, h, hash)) != NULL) {
 		e->refs++;
 		lru_unlink(sh, e);
 		lru_push(sh, e);
@@ -265,19 +266,21 @@ fcache_get(const struct handle *h)
 struct fcache_ent *
 fcache_add(const struct handle *h, int pathfd)
 {
-	struct fcache_shard *sh = shard_of(h);
+	uint64_t hash = hash_handle(h);
+	struct fcache_shard *sh = shard_of(hash);
 	struct fcache_ent *e, *old;
 	size_t b;
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->h = *h;
+	e->hash = hash;
 	e->pathfd = pathfd;
 	atomic_init(&e->iofd, -1);
 	e->refs = 1;
 	e->shard = sh;
 	pthread_mutex_lock(&sh->lock);
-	if ((old = find(sh, h)) != NULL) {
+	if ((old = find(sh, h, hash)) != NULL) {
 		old->refs++;
 		pthread_mutex_unlock(&sh->lock);
 		free(e);
@@ -285,7 +288,7 @@ fcache_add(const struct handle *h, int pathfd)
 		return old;
 	}
 	evict(sh);
-	b = hbucket(sh, h);
+	b = bucket_of(sh, hash);
 	e->hnext = sh->buckets[b];
 	sh->buckets[b] = e;
 	e->hashed = true;
@@ -358,11 +361,12 @@ fcache_iofd(struct fcache_ent *e, bool dir)
 void
 fcache_forget(const struct handle *h)
 {
-	struct fcache_shard *sh = shard_of(h);
+	uint64_t hash = hash_handle(h);
+	struct fcache_shard *sh = shard_of(hash);
 	struct fcache_ent *e, *next;
 
 	pthread_mutex_lock(&sh->lock);
-	for (e = sh->buckets[hbucket(sh, h)]; e != NULL; e = next) {
+	for (e = sh->buckets[bucket_of(sh, hash)]; e != NULL; e = next) {
 		next = e->hnext;
 		if (!same_kernel_handle(&e->h, h))
 			continue;
