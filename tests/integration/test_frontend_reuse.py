@@ -163,9 +163,11 @@ p.quit()
 
 def calls(proc):
     """nfsd's count of calls of an NFS procedure so far (nfsd -S)."""
-    out = subprocess.run([itest.NFSD, "-s", nfsd.statedir, "-S"],
-                         capture_output=True, text=True, timeout=10).stdout
-    m = re.search(r"^nfs\s+v3 %s\s+(\d+) calls" % proc, out, re.M)
+    r = subprocess.run([itest.NFSD, "-s", nfsd.statedir, "-S"],
+                       capture_output=True, text=True, timeout=10)
+    if r.returncode != 0:
+        raise RuntimeError("nfsd -S: %s" % r.stderr.strip())
+    m = re.search(r"^nfs\s+v3 %s\s+(\d+) calls" % proc, r.stdout, re.M)
     return int(m.group(1)) if m else 0
 
 
