@@ -205,28 +205,6 @@ test_sharded(void)
 	CU_ASSERT_EQUAL(open_fds(), fds);
 }
 
-/* The kernel's handle of dir/name, as resolve.c makes it. */
-static void
-real_handle(const char *name, uint32_t export_id, struct handle *k)
-{
-	union {
-		struct file_handle	fh;
-		uint8_t			buf[sizeof(struct file_handle) +
-					    MAX_HANDLE_SZ];
-	} u;
-	int mount_id;
-
-	u.fh.handle_bytes = MAX_HANDLE_SZ;
-	CU_ASSERT_FATAL(name_to_handle_at(AT_FDCWD, name, &u.fh, &mount_id,
-	    0) == 0);
-	CU_ASSERT_FATAL(u.fh.handle_bytes <= HANDLE_KERNEL_MAX);
-	memset(k, 0, sizeof(*k));
-	k->export_id = export_id;
-	k->type = u.fh.handle_type;
-	k->len = (uint8_t)u.fh.handle_bytes;
-	memcpy(k->kernel, u.fh.f_handle, k->len);
-}
-
 static void
 test_gone(void)
 {
@@ -239,7 +217,7 @@ test_gone(void)
 	CU_ASSERT_FATAL(vfs_fcache_init(64) == 0);
 	snprintf(path, sizeof(path), "%s/gone", dir);
 	close(open(path, O_CREAT | O_WRONLY, 0600));
-	real_handle(path, 5, &k);
+	CU_ASSERT_FATAL(handle_from_path(path, 5, &k) == 0);
 	e = fcache_add(&k, open(path, O_PATH | O_CLOEXEC));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	fcache_release(e);
