@@ -100,6 +100,13 @@ nfs3_fh_out(struct nfs3_call *c, const uint8_t *fh, size_t len,
 	return 0;
 }
 
+uint32_t
+nfs3_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 size_t
 nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need)
 {
@@ -108,8 +115,7 @@ nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need)
 
 	if (len < 4)
 		return 0;
-	fhlen = (uint32_t)args[0] << 24 | (uint32_t)args[1] << 16 |
-	    (uint32_t)args[2] << 8 | args[3];
+	fhlen = nfs3_get_u32(args);
 	if (fhlen > NFS3_FHSIZE)
 		return 0;
 	off = 4 + ((fhlen + 3) & ~3u);

@@ -43,6 +43,8 @@ nfsstat3 nfs3_commit_dir(struct vfs_obj *dir);
  * follow it, else 0 (too short, or a handle no call may carry).
  */
 size_t	nfs3_args_after_fh(const uint8_t *args, size_t len, size_t need);
+/* An XDR unsigned int at p (big-endian), for those predicates. */
+uint32_t nfs3_get_u32(const uint8_t *p);
 
 /* The handlers, by file. */
 enum rpc_status nfs3_getattr(struct rpc_req *, void *, void *);

@@ -9,10 +9,11 @@
  *
  * Stability: UNSTABLE writes go to the page cache and COMMIT makes
  * them durable (those of NFS3_WRITE_BEHIND_MIN or more start their
- * disk write before replying, so the COMMIT has less left); DATA_SYNC and FILE_SYNC writes are durable before the
- * reply (RWF_DSYNC, RWF_SYNC).  The write verifier is random per run
- * and changes whenever a flush fails, so clients resend what they had
- * only written unstably.
+ * disk write before replying, so the COMMIT has less left); DATA_SYNC
+ * and FILE_SYNC writes are durable before the reply (RWF_DSYNC,
+ * RWF_SYNC).  The write verifier is random per run and changes
+ * whenever a flush fails, so clients resend what they had only written
+ * unstably.
  */
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -76,15 +77,6 @@ put_u32(uint8_t *p, uint32_t v)
 	v = htonl(v);
 	memcpy(p, &v, sizeof(v));
 	return TRUE;
-}
-
-static uint32_t
-get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohl(v);
 }
 
 /*
@@ -193,8 +185,8 @@ nfs3_write_quick(const uint8_t *args, size_t len)
 	/* offset3, then count3 and stable_how */
 	if ((off = nfs3_args_after_fh(args, len, 8 + 4 + 4)) == 0)
 		return false;
-	return get_u32(args + off + 12) == UNSTABLE &&
-	    get_u32(args + off + 8) < NFS3_WRITE_BEHIND_MIN;
+	return nfs3_get_u32(args + off + 12) == UNSTABLE &&
+	    nfs3_get_u32(args + off + 8) < NFS3_WRITE_BEHIND_MIN;
 }
 
 static int
