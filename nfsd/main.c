@@ -604,6 +604,7 @@ nfsd_cleanup(struct run *r)
 		close(r->sfd);
 	mountlist_close(&r->d.mounts);
 	nfsd_exports_free(&r->d);
+	vfs_readdir_close();
 	vfs_fcache_free();
 }
 

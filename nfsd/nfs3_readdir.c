@@ -8,9 +8,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nfs3.h"
 
@@ -26,7 +24,6 @@
 struct fill {
 	struct nfs3_call	*c;
 	const struct vfs_obj	*dir;
-	int			 dfd;
 	bool			 plus;
 	size_t			 room;		/* reply bytes left */
 	size_t			 dirroom;	/* READDIRPLUS dircount left */
@@ -80,8 +77,9 @@ plus_attrs(struct fill *f, const struct vfs_dirent *d, entryplus3 *e)
 
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return;
-	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dfd, name, d->fileid,
-	    &st, fh, &fhlen) != NFS3_OK || st.st_dev != f->dir->ve->dev)
+	if (vfs_entry_plus(&f->c->d->key, f->dir->ve, f->dir->fd, name,
+	    d->fileid, &st, fh, &fhlen) != NFS3_OK ||
+	    st.st_dev != f->dir->ve->dev)
 		return;
 	vfs_post_op_st(f->dir->ve, &st, &e->name_attributes);
 	if (fhlen > 0 && nfs3_fh_out(f->c, fh, fhlen,
@@ -131,26 +129,18 @@ reply_cap(const struct nfs3_call *c, count3 count)
 	return count < cap ? count : cap;
 }
 
-/* Open the directory and fill f from cookie; sets *eof. */
+/* Fill f from cookie; sets *eof. */
 static nfsstat3
 fill_reply(struct fill *f, cookie3 cookie, bool *eof)
 {
-	nfsstat3 st = NFS3_OK;
-	int rc;
-
 	if (!S_ISDIR(f->dir->st.st_mode))
 		return NFS3ERR_NOTDIR;
-	f->dfd = openat(f->dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (f->dfd == -1)
-		return vfs_errno(errno);
-	rc = vfs_readdir(f->dfd, cookie, f->plus ? add_entryplus : add_entry,
-	    f, eof);
-	if (rc == -1)
-		st = errno == EINVAL ? NFS3ERR_BAD_COOKIE : vfs_errno(errno);
-	else if (f->n == 0 && !*eof)
-		st = NFS3ERR_TOOSMALL;
-	close(f->dfd);
-	return st;
+	if (vfs_readdir(f->dir->fd, &f->dir->st, &f->c->cred, cookie,
+	    f->plus ? add_entryplus : add_entry, f, eof) == -1)
+		return errno == EINVAL ? NFS3ERR_BAD_COOKIE : vfs_errno(errno);
+	if (f->n == 0 && !*eof)
+		return NFS3ERR_TOOSMALL;
+	return NFS3_OK;
 }
 
 /*

@@ -181,11 +181,21 @@ struct vfs_dirent {
 };
 typedef int (*vfs_dirent_cb)(const struct vfs_dirent *e, void *arg);
 /*
- * Read entries of the open directory dfd from cookie on, calling cb for
- * each until cb returns 1 (full) or -1 (error).  Sets *eof when the
- * directory ended.  Returns 0, or -1 with errno.
+ * Read the entries of directory dir (dirfd any descriptor of it, even
+ * O_PATH; dir its attributes, taken just before) from cookie on,
+ * calling cb for each until cb returns 1 (full) or -1 (error).  Sets
+ * *eof when the directory ended.  Runs with the calling thread's
+ * credentials, cred: a listing by cred going on from where the last
+ * call ended, in a directory unchanged since, reuses that call's open
+ * directory.  Returns 0, or -1 with errno (EINVAL: a cookie the
+ * directory cannot seek to).
  */
-int	vfs_readdir(int dfd, uint64_t cookie, vfs_dirent_cb cb, void *arg,
-	    bool *eof);
+int	vfs_readdir(int dirfd, const struct stat *dir,
+	    const struct export_cred *cred, uint64_t cookie, vfs_dirent_cb cb,
+	    void *arg, bool *eof);
+/* Listings that went on from a kept directory (hits) and that did not. */
+void	vfs_readdir_stats(uint64_t *hits, uint64_t *misses);
+/* Close the kept directories not in use. */
+void	vfs_readdir_close(void);
 
 #endif

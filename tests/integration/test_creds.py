@@ -13,7 +13,10 @@ as the kernel sees them, checked with raw AUTH_SYS calls:
     asked for, and the reply carries its handle and attributes;
   - -maproot=root keeps root root; -mapall maps everyone;
   - eight users hammering in parallel each get exactly their own
-    rights: credentials never leak between worker threads.
+    rights: credentials never leak between worker threads;
+  - a listing a user began in its 0700 directory (nfsd keeps the open
+    directory between the calls) cannot be gone on with by another
+    user from the same cookie: NFS3ERR_ACCES, and the owner goes on.
 """
 
 import os
@@ -23,7 +26,7 @@ import itest
 from itest import check, check_eq, log
 import rpc
 
-GETATTR, LOOKUP, ACCESS, READ, CREATE = 1, 3, 4, 6, 8
+GETATTR, LOOKUP, ACCESS, READ, CREATE, READDIRPLUS = 1, 3, 4, 6, 8, 17
 OK, ACCES = 0, 13
 ACCESS3_READ, ACCESS3_MODIFY = 0x1, 0x4
 NOBODY = 0xfffffffe
@@ -198,6 +201,43 @@ st, nfh, _ = create_as(c, drop, "ex", 1000, 1000, verf=b"verif-01")
 check_eq((st, nfh is not None and getattr_fileid(c, nfh, 1000, 1000)),
          (OK, os.lstat(os.path.join(E, "drop", "ex")).st_ino),
          "the EXCLUSIVE CREATE retried: the same file")
+
+log("== a listing kept open is its user's")
+PRIV = os.path.join(E, "priv")
+os.mkdir(PRIV)
+for i in range(200):
+    open(os.path.join(PRIV, "m%03d" % i), "w").close()
+os.chown(PRIV, 1000, 1000)
+os.chmod(PRIV, 0o700)
+priv = lookup(c, root, "priv", 1000, 1000)
+
+
+def readdirplus(c, dirfh, cookie, uid, gid):
+    """One READDIRPLUS of a few entries: (status, names, last cookie)."""
+    args = rpc.Packer().opaque(dirfh).hyper(cookie).fopaque(b"\0" * 8)
+    u = call(c, READDIRPLUS, args.uint(256).uint(2048).get(), uid, gid)
+    st = u.uint()
+    skip_post_op(u)
+    names = []
+    if st == OK:
+        u.fopaque(8)                    # cookie verifier
+        while u.bool():
+            u.hyper()                   # fileid
+            names.append(u.string())
+            cookie = u.hyper()
+            skip_post_op(u)
+            if u.bool():
+                u.opaque()              # handle
+    return st, names, cookie
+
+
+st, first, cookie = readdirplus(c, priv, 0, 1000, 1000)
+check_eq((st, len(first) > 0), (OK, True), "uid 1000 lists its directory")
+check_eq(readdirplus(c, priv, cookie, 1001, 1001)[:2], (ACCES, []),
+         "uid 1001 going on from uid 1000's cookie")
+st, more, _ = readdirplus(c, priv, cookie, 1000, 1000)
+check_eq((st, len(more) > 0, set(more) & set(first)), (OK, True, set()),
+         "uid 1000 goes on from there")
 
 log("== eight users in parallel")
 ufh = {u: lookup(c, root, "u%d" % u) for u in USERS}

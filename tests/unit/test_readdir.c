@@ -2,7 +2,11 @@
  * test_readdir.c - reading a directory from cookies, on a real disk
  * directory and on tmpfs: a listing in many small pieces sees every
  * entry exactly once, even while other entries are added and removed
- * between the pieces, ends with eof, and resumes from any cookie.
+ * between the pieces, ends with eof, and resumes from any cookie.  In
+ * a directory nobody changes, the pieces after the first go on from
+ * the directory the last one kept open, unless another identity asks;
+ * a change in between opens it afresh.  More listings at once than
+ * there are kept directories still see every entry once each.
  */
 #include <sys/stat.h>
 
@@ -20,6 +24,9 @@
 #define NFILES		600
 #define PIECE		7	/* entries per simulated READDIR */
 #define MAX_SEEN	(NFILES * 4)
+#define NLISTINGS	70	/* at once: more than the kept directories */
+
+static const struct export_cred owner = { .uid = 0, .gid = 0 };
 
 struct piece {
 	unsigned	 n;
@@ -38,6 +45,28 @@ take(const struct vfs_dirent *e, void *arg)
 	p->n++;
 	p->last = e->cookie;
 	return 0;
+}
+
+/* One simulated READDIR of dfd from cookie into a fresh p. */
+static int
+piece(int dfd, const struct export_cred *cred, uint64_t cookie,
+    struct piece *p, bool *eof)
+{
+	struct stat st;
+
+	memset(p, 0, sizeof(*p));
+	if (fstat(dfd, &st) == -1)
+		return -1;
+	return vfs_readdir(dfd, &st, cred, cookie, take, p, eof);
+}
+
+static uint64_t
+kept_hits(void)
+{
+	uint64_t hits, misses;
+
+	vfs_readdir_stats(&hits, &misses);
+	return hits;
 }
 
 static int
@@ -80,9 +109,7 @@ list_with_churn(const char *base)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
 	while (!eof && pieces < MAX_SEEN) {
-		memset(&p, 0, sizeof(p));
-		CU_ASSERT_EQUAL_FATAL(vfs_readdir(dfd, cookie, take, &p, &eof),
-		    0);
+		CU_ASSERT_EQUAL_FATAL(piece(dfd, &owner, cookie, &p, &eof), 0);
 		for (i = 0; i < p.n; i++)
 			if ((idx = seen_index(p.names[i])) >= 0)
 				count[idx]++;
@@ -138,20 +165,154 @@ test_eof(void)
 	CU_ASSERT_EQUAL_FATAL(touch(dir, "f", 1), 0);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
-	memset(&p, 0, sizeof(p));
-	CU_ASSERT_EQUAL(vfs_readdir(dfd, 0, take, &p, &eof), 0);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &p, &eof), 0);
 	CU_ASSERT_EQUAL(p.n, 3);		/* ".", "..", "f1" */
 	CU_ASSERT_TRUE(eof);
-	memset(&p, 0, sizeof(p));
-	CU_ASSERT_EQUAL(vfs_readdir(dfd, 0, take, &p, &eof), 0);
-	memset(&p.names, 0, sizeof(p.names));
-	p.n = 0;
-	CU_ASSERT_EQUAL(vfs_readdir(dfd, p.last, take, &p, &eof), 0);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &p, &eof), 0);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
 	CU_ASSERT_EQUAL(p.n, 0);
 	CU_ASSERT_TRUE(eof);
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static void
+make_dir(char *dir, size_t len)
+{
+	int k;
+
+	snprintf(dir, len, "/var/tmp/readdirkeep.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	for (k = 0; k < NFILES; k++)
+		CU_ASSERT_EQUAL_FATAL(touch(dir, "f", k), 0);
+}
+
+static void
+remove_dir(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+/*
+ * Listing an unchanged directory in pieces goes on from the kept one;
+ * after a change, the next piece opens it again, and the one after
+ * that goes on again.
+ */
+static void
+test_kept(void)
+{
+	struct piece p;
+	uint64_t cookie = 0, hits;
+	unsigned pieces = 0;
+	char dir[64], path[128];
+	bool eof = false;
+	int dfd;
+
+	vfs_readdir_close();
+	make_dir(dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	hits = kept_hits();
+	while (!eof && pieces < MAX_SEEN) {
+		CU_ASSERT_EQUAL_FATAL(piece(dfd, &owner, cookie, &p, &eof), 0);
+		cookie = p.last;
+		pieces++;
+	}
+	CU_ASSERT_TRUE(eof);
+	CU_ASSERT_EQUAL(kept_hits() - hits, pieces - 1);
+
+	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &p, &eof), 0);
+	cookie = p.last;
+	hits = kept_hits();
+	snprintf(path, sizeof(path), "%s/f0", dir);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, cookie, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits);		/* changed: afresh */
+	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
+	close(dfd);
+	vfs_readdir_close();
+	remove_dir(dir);
+}
+
+/* Another identity going on from the same cookie gets its own. */
+static void
+test_identity(void)
+{
+	static const struct export_cred other = { .uid = 1000, .gid = 1000 };
+	struct piece first, mine, theirs;
+	char dir[64];
+	uint64_t hits;
+	bool eof;
+	int dfd;
+
+	vfs_readdir_close();
+	make_dir(dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &first, &eof), 0);
+	hits = kept_hits();
+	CU_ASSERT_EQUAL(piece(dfd, &other, first.last, &theirs, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, first.last, &mine, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
+	/* both read the same entries from there */
+	CU_ASSERT_EQUAL(mine.n, PIECE);
+	CU_ASSERT_EQUAL(theirs.n, PIECE);
+	CU_ASSERT_EQUAL(memcmp(mine.names, theirs.names, sizeof(mine.names)),
+	    0);
+	CU_ASSERT_EQUAL(mine.last, theirs.last);
+	close(dfd);
+	vfs_readdir_close();
+	remove_dir(dir);
+}
+
+/* More listings at once than kept directories: each sees all, once. */
+static void
+test_many(void)
+{
+	static unsigned count[NLISTINGS][NFILES];
+	uint64_t cookie[NLISTINGS] = { 0 };
+	bool eof[NLISTINGS] = { false }, all;
+	unsigned rounds = 0, i;
+	struct piece p;
+	char dir[64];
+	int dfd, l, k, idx;
+
+	memset(count, 0, sizeof(count));
+	make_dir(dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	do {
+		all = true;
+		for (l = 0; l < NLISTINGS; l++) {
+			if (eof[l])
+				continue;
+			CU_ASSERT_EQUAL_FATAL(piece(dfd, &owner, cookie[l], &p,
+			    &eof[l]), 0);
+			for (i = 0; i < p.n; i++)
+				if ((idx = seen_index(p.names[i])) >= 0)
+					count[l][idx]++;
+			if (p.n > 0)
+				cookie[l] = p.last;
+			all = all && eof[l];
+		}
+	} while (!all && ++rounds < MAX_SEEN);
+	CU_ASSERT_TRUE(all);
+	for (l = 0; l < NLISTINGS; l++)
+		for (k = 0; k < NFILES; k++)
+			if (count[l][k] != 1) {
+				CU_FAIL("an entry not seen exactly once");
+				l = NLISTINGS;
+				break;
+			}
+	close(dfd);
+	vfs_readdir_close();
+	remove_dir(dir);
 }
 
 int
@@ -161,6 +322,9 @@ suite_readdir(void)
 		{ "disk", test_disk },
 		{ "tmpfs", test_tmpfs },
 		{ "eof", test_eof },
+		{ "kept", test_kept },
+		{ "identity", test_identity },
+		{ "many", test_many },
 		{ NULL, NULL },
 	};
 
