@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,20 @@ fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* Eight bytes at a time, the tail bytewise: the sum of the arguments. */
+static uint64_t
+sum_words(uint64_t h, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+
+	for (; n >= sizeof(w); p += sizeof(w), n -= sizeof(w)) {
+		memcpy(&w, p, sizeof(w));
+		h = (h ^ w) * FNV_PRIME;
+		h ^= h >> 29;
+	}
+	return fnv(h, p, n);
+}
+
 void
 drc_key_make(struct drc_key *k, const struct sockaddr *sa, int udp,
     uint32_t xid, uint32_t prog, uint32_t vers, uint32_t proc,
@@ -74,14 +89,16 @@ drc_key_make(struct drc_key *k, const struct sockaddr *sa, int udp,
 	k->prog = prog;
 	k->vers = vers;
 	k->proc = proc;
-	k->sum = fnv(fnv(FNV_OFFSET, &len, sizeof(len)), args,
+	k->sum = sum_words(fnv(FNV_OFFSET, &len, sizeof(len)), args,
 	    argslen < DRC_SUM_BYTES ? argslen : DRC_SUM_BYTES);
+	k->hash = sum_words(FNV_OFFSET, (const uint8_t *)k,
+	    offsetof(struct drc_key, hash));
 }
 
 static size_t
-key_hash(const struct drc *drc, const struct drc_key *k)
+key_bucket(const struct drc *drc, const struct drc_key *k)
 {
-	return (size_t)(fnv(FNV_OFFSET, k, sizeof(*k)) % drc->nbuckets);
+	return (size_t)(k->hash % drc->nbuckets);
 }
 
 struct drc *
@@ -129,12 +146,13 @@ lru_push(struct drc *drc, struct drc_entry *e)
 		drc->tail = e;
 }
 
+/* Take e out of the table onto *dead, for entries_free after the lock. */
 static void
-entry_remove(struct drc *drc, struct drc_entry *e)
+entry_remove(struct drc *drc, struct drc_entry *e, struct drc_entry **dead)
 {
 	struct drc_entry **pp;
 
-	for (pp = &drc->buckets[key_hash(drc, &e->key)]; *pp != NULL;
+	for (pp = &drc->buckets[key_bucket(drc, &e->key)]; *pp != NULL;
 	    pp = &(*pp)->hnext)
 		if (*pp == e) {
 			*pp = e->hnext;
@@ -143,13 +161,25 @@ entry_remove(struct drc *drc, struct drc_entry *e)
 	lru_unlink(drc, e);
 	drc->nentries--;
 	drc->nbytes -= e->len;
-	free(e->reply);
-	free(e);
+	e->hnext = *dead;
+	*dead = e;
+}
+
+static void
+entries_free(struct drc_entry *dead)
+{
+	struct drc_entry *next;
+
+	for (; dead != NULL; dead = next) {
+		next = dead->hnext;
+		free(dead->reply);
+		free(dead);
+	}
 }
 
 /* Evict finished entries, oldest first, until one more fits. */
 static void
-make_room(struct drc *drc, size_t bytes)
+make_room(struct drc *drc, size_t bytes, struct drc_entry **dead)
 {
 	struct drc_entry *e, *prev;
 
@@ -159,7 +189,7 @@ make_room(struct drc *drc, size_t bytes)
 		    drc->nbytes + bytes <= drc->max_bytes)
 			return;
 		if (e->done)	/* calls in progress stay until finished */
-			entry_remove(drc, e);
+			entry_remove(drc, e, dead);
 	}
 }
 
@@ -167,11 +197,13 @@ void
 drc_free(struct drc **drcp)
 {
 	struct drc *drc = *drcp;
+	struct drc_entry *dead = NULL;
 
 	if (drc == NULL)
 		return;
 	while (drc->head != NULL)
-		entry_remove(drc, drc->head);
+		entry_remove(drc, drc->head, &dead);
+	entries_free(dead);
 	free(drc->buckets);
 	pthread_mutex_destroy(&drc->lock);
 	free(drc);
@@ -183,7 +215,7 @@ find(struct drc *drc, const struct drc_key *k)
 {
 	struct drc_entry *e;
 
-	for (e = drc->buckets[key_hash(drc, k)]; e != NULL; e = e->hnext)
+	for (e = drc->buckets[key_bucket(drc, k)]; e != NULL; e = e->hnext)
 		if (memcmp(&e->key, k, sizeof(*k)) == 0)
 			return e;
 	return NULL;
@@ -193,7 +225,7 @@ enum drc_state
 drc_begin(struct drc *drc, const struct drc_key *k, uint8_t *out,
     size_t outcap, size_t *outlen, struct drc_entry **entp)
 {
-	struct drc_entry *e;
+	struct drc_entry *e, *dead = NULL;
 	enum drc_state st = DRC_NEW;
 	size_t h;
 
@@ -216,16 +248,17 @@ drc_begin(struct drc *drc, const struct drc_key *k, uint8_t *out,
 		return st;
 	}
 	drc->stats.misses++;
-	make_room(drc, 0);
+	make_room(drc, 0, &dead);
 	if ((e = calloc(1, sizeof(*e))) != NULL) {
 		e->key = *k;
-		h = key_hash(drc, k);
+		h = key_bucket(drc, k);
 		e->hnext = drc->buckets[h];
 		drc->buckets[h] = e;
 		lru_push(drc, e);
 		drc->nentries++;
 	}
 	pthread_mutex_unlock(&drc->lock);
+	entries_free(dead);
 	*entp = e;	/* NULL: out of memory, run uncached */
 	return DRC_NEW;
 }
@@ -234,6 +267,7 @@ void
 drc_finish(struct drc *drc, struct drc_entry *e, const uint8_t *reply,
     size_t len)
 {
+	struct drc_entry *dead = NULL;
 	uint8_t *copy = NULL;
 
 	if (e == NULL)
@@ -242,16 +276,17 @@ drc_finish(struct drc *drc, struct drc_entry *e, const uint8_t *reply,
 	    (copy = malloc(len)) != NULL)
 		memcpy(copy, reply, len);
 	pthread_mutex_lock(&drc->lock);
-	if (copy == NULL) {
-		entry_remove(drc, e);	/* not kept: a retry runs again */
-	} else {
-		make_room(drc, len);
+	if (copy == NULL)	/* not kept: a retry runs again */
+		entry_remove(drc, e, &dead);
+	else {
+		make_room(drc, len, &dead);
 		e->reply = copy;
 		e->len = len;
 		e->done = true;
 		drc->nbytes += len;
 	}
 	pthread_mutex_unlock(&drc->lock);
+	entries_free(dead);
 }
 
 void

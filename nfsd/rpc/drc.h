@@ -27,6 +27,7 @@ struct drc_key {
 	uint32_t	vers;
 	uint32_t	proc;
 	uint64_t	sum;		/* of the arguments */
+	uint64_t	hash;		/* of all the above, made once */
 };
 
 enum drc_state {
