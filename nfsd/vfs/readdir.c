@@ -13,13 +13,14 @@
  * past the end of the reply, as a cursor known by the directory, the
  * cookie it stands at and the credentials that opened it.  A call from
  * that cookie by the same identity goes on where the last one stopped,
- * if the directory has not changed since (its ctime, taken before the
- * last call read): then it reads what a fresh open would, and a client
- * always sees the entries made before its call (with the kernel's
- * fine-grained ctimes; where ctimes are coarse, a change in the clock
- * tick of that stat can go unseen until the next).  Cursors are few,
- * and one left idle for long is closed when its slot is wanted.
+ * if the directory has not changed since: its ctime, taken just before
+ * the last call read, is the same, and was already older than the clock
+ * tick then (a change later in that very tick could leave a coarse
+ * ctime as it was).  Such a call reads what a fresh open would, so a
+ * client always sees the entries made before its call.  Cursors are
+ * few, and one left idle for long is closed when its slot is wanted.
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 
@@ -56,6 +57,7 @@ struct cursor {
 	struct export_cred	 cred;
 	uint64_t		 cookie;	/* after the last entry out */
 	struct timespec		 ctime;		/* dir's, before it was read */
+	bool			 settled;	/* ctime older than that tick */
 	uint64_t		 used_ms;
 	int			 fd;
 	bool			 open;		/* fd is: the slot is in use */
@@ -77,6 +79,34 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+ts_equal(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/*
+ * Note c's ctime before it reads, and whether any later change will
+ * show in it: the ctime is older than the tick of the clock the kernel
+ * stamps inodes with, read before it.
+ */
+static void
+cursor_stamp(struct cursor *c)
+{
+	struct timespec tick;
+	struct stat st;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &tick);
+	if (fstat(c->fd, &st) == -1) {
+		c->settled = false;
+		return;
+	}
+	c->ctime = st.st_ctim;
+	c->settled = st.st_ctim.tv_sec < tick.tv_sec ||
+	    (st.st_ctim.tv_sec == tick.tv_sec &&
+	    st.st_ctim.tv_nsec < tick.tv_nsec);
 }
 
 static bool
@@ -115,8 +145,7 @@ cursor_take(const struct stat *dir, const struct export_cred *cred,
 			continue;
 		if (c->open && c->dev == dir->st_dev &&
 		    c->ino == dir->st_ino && c->cookie == cookie &&
-		    c->ctime.tv_sec == dir->st_ctim.tv_sec &&
-		    c->ctime.tv_nsec == dir->st_ctim.tv_nsec &&
+		    c->settled && ts_equal(&c->ctime, &dir->st_ctim) &&
 		    now - c->used_ms <= CURSOR_IDLE_MS &&
 		    cred_equal(&c->cred, cred)) {
 			c->busy = true;
@@ -238,7 +267,7 @@ vfs_readdir(int dirfd, const struct stat *dir,
 		errno = saved;
 		return -1;
 	}
-	c->ctime = dir->st_ctim;
+	cursor_stamp(c);
 	rc = cursor_read(c, cb, arg, eof);
 	saved = errno;
 	if (c != &own)

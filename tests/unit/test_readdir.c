@@ -5,8 +5,10 @@
  * between the pieces, ends with eof, and resumes from any cookie.  In
  * a directory nobody changes, the pieces after the first go on from
  * the directory the last one kept open, unless another identity asks;
- * a change in between opens it afresh.  More listings at once than
- * there are kept directories still see every entry once each.
+ * a change in between opens it afresh, and so does a piece after one
+ * that read in the clock tick of the directory's last change (a change
+ * later in that tick might not move a coarse ctime).  More listings at
+ * once than there are kept directories still see every entry once each.
  */
 #include <sys/stat.h>
 
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -58,6 +61,13 @@ piece(int dfd, const struct export_cred *cred, uint64_t cookie,
 	if (fstat(dfd, &st) == -1)
 		return -1;
 	return vfs_readdir(dfd, &st, cred, cookie, take, p, eof);
+}
+
+/* Let the clock tick past the directory's last change (ticks <= 10 ms). */
+static void
+settle(void)
+{
+	usleep(20 * 1000);
 }
 
 static uint64_t
@@ -214,6 +224,7 @@ test_kept(void)
 
 	vfs_readdir_close();
 	make_dir(dir, sizeof(dir));
+	settle();
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
 	hits = kept_hits();
@@ -230,8 +241,55 @@ test_kept(void)
 	hits = kept_hits();
 	snprintf(path, sizeof(path), "%s/f0", dir);
 	CU_ASSERT_EQUAL(unlink(path), 0);
+	settle();
 	CU_ASSERT_EQUAL(piece(dfd, &owner, cookie, &p, &eof), 0);
 	CU_ASSERT_EQUAL(kept_hits(), hits);		/* changed: afresh */
+	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
+	close(dfd);
+	vfs_readdir_close();
+	remove_dir(dir);
+}
+
+static void
+coarse_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME_COARSE, ts);
+}
+
+/*
+ * A piece read in the tick of the directory's last change is not gone
+ * on from: the next piece opens afresh, and the one after that (its
+ * read well after the change) goes on.
+ */
+static void
+test_same_tick(void)
+{
+	struct timespec t0, t1;
+	struct piece p;
+	char dir[64];
+	uint64_t hits;
+	bool eof;
+	int dfd, tries;
+
+	vfs_readdir_close();
+	make_dir(dir, sizeof(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	for (tries = 0; tries < 20; tries++) {
+		settle();
+		coarse_now(&t0);
+		CU_ASSERT_EQUAL_FATAL(touch(dir, "g", tries), 0);
+		CU_ASSERT_EQUAL_FATAL(piece(dfd, &owner, 0, &p, &eof), 0);
+		coarse_now(&t1);
+		if (t0.tv_sec == t1.tv_sec && t0.tv_nsec == t1.tv_nsec)
+			break;		/* change and read in one tick */
+	}
+	CU_ASSERT_TRUE_FATAL(tries < 20);
+	settle();
+	hits = kept_hits();
+	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits);
 	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
 	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
 	close(dfd);
@@ -252,6 +310,7 @@ test_identity(void)
 
 	vfs_readdir_close();
 	make_dir(dir, sizeof(dir));
+	settle();
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
 	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &first, &eof), 0);
@@ -323,6 +382,7 @@ suite_readdir(void)
 		{ "tmpfs", test_tmpfs },
 		{ "eof", test_eof },
 		{ "kept", test_kept },
+		{ "same tick", test_same_tick },
 		{ "identity", test_identity },
 		{ "many", test_many },
 		{ NULL, NULL },
