@@ -7,7 +7,10 @@ entry-handle cache), also after the directory changed behind nfsd's
 back: files removed and created locally (on ext4 the new files reuse
 the freed inode numbers), renamed over one another, and changed
 through nfsd (REMOVE, CREATE, RENAME).  Every handle is used: GETATTR
-through it names the inode the entry names.
+through it names the inode the entry names.  A listing going on from
+a cookie after the directory changed (nfsd keeps the open directory
+between a listing's calls) shows the change: names removed after its
+last call are gone, names made are there.
 """
 
 import os
@@ -111,6 +114,52 @@ def readdirplus(c, dirfh):
             return out
 
 
+def readdirplus_piece(c, dirfh, cookie, maxcount=2048):
+    """One READDIRPLUS: ([(name, cookie)...], eof)."""
+    u = call(c, READDIRPLUS, rpc.Packer().opaque(dirfh).hyper(cookie)
+             .fopaque(b"\0" * 8).uint(maxcount).uint(maxcount).get())
+    st = u.uint()
+    post_op_attr(u)
+    if st != OK:
+        raise rpc.RpcError("READDIRPLUS: status %d" % st)
+    u.fopaque(8)
+    ents = []
+    while u.bool():
+        u.hyper()
+        name = u.string()
+        ents.append((name, u.hyper()))
+        post_op_attr(u)
+        if u.bool():
+            u.opaque()
+    return ents, u.bool()
+
+
+def check_goes_on_fresh(c, dirfh, path):
+    """Cut a listing short, change what its next call would return,
+    and go on: the next call shows the change."""
+    first, _ = readdirplus_piece(c, dirfh, 0)
+    cookie = first[-1][1]
+    nxt, _ = readdirplus_piece(c, dirfh, cookie)
+    gone = [n for n, _ in nxt[:5] if n not in (".", "..")]
+    # the same first call again: nfsd keeps its directory at cookie
+    again, _ = readdirplus_piece(c, dirfh, 0)
+    check_eq(again, first, "the first call again")
+    for n in gone:
+        check_eq(call(c, REMOVE, rpc.Packer().opaque(dirfh).string(n)
+                      .get()).uint(), OK, "REMOVE %s" % n)
+    seen, eof = [], False
+    while not eof:
+        ents, eof = readdirplus_piece(c, dirfh, cookie)
+        seen += [n for n, _ in ents]
+        if ents:
+            cookie = ents[-1][1]
+    check_eq(sorted(set(gone) & set(seen)), [],
+             "going on after REMOVE: the removed names are gone")
+    names = {n for n, _ in first} | set(seen)
+    check_eq(sorted(names - {".", ".."}), sorted(os.listdir(path)),
+             "the listing is the directory")
+
+
 def check_listing(c, dirfh, path, what, use=True):
     """Every entry's handle is LOOKUP's, its attributes its own.  With
     use false the handles are not used (nfsd then holds none of the
@@ -197,5 +246,9 @@ with rpc.TcpClient() as c:
              "RENAME h000 over h001")
     check_listing(c, DFH, D, "after REMOVE, CREATE and RENAME")
     check_listing(c, DFH, D, "listed again")
+
+    log("== a listing going on after a change")
+    for _ in range(3):
+        check_goes_on_fresh(c, DFH, D)
 nfsd.stop()
 itest.finish()
