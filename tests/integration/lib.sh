@@ -22,6 +22,7 @@ NFSD_NFS_PORT=2049
 NFSD_MOUNT_PORT=20048
 IT_MOUNTS=()
 IT_PIDS=()
+IT_RMDIRS=()	# removed at exit too (beside $W)
 
 # ------------------------------------------------------------- reporting
 
@@ -177,6 +178,9 @@ it_cleanup() {
 		umount -l "${IT_MOUNTS[$i]}" 2>/dev/null || :
 	done
 	[ -n "${W:-}" ] && rm -rf "$W"
+	for i in "${IT_RMDIRS[@]}"; do
+		rm -rf "$i"
+	done
 	if [ "$IT_FINISHED" != 1 ] && [ "$rc" -eq 0 ]; then
 		say "FAIL: test exited early without a verdict"
 		rc=1

@@ -31,7 +31,7 @@ BUILD=$(cd "$(dirname "$NFSD")" && pwd)
 command -v ganesha.nfsd >/dev/null || fail "no ganesha.nfsd (make deps)"
 # Results and data on the build's filesystem: the harness refuses tmpfs.
 OUT=$(mktemp -d "$BUILD/bench-harness.XXXXXX")
-trap 'rm -rf "$OUT"; it_cleanup' EXIT
+IT_RMDIRS+=("$OUT")
 
 WORKLOADS=null,getattr,read,listing
 CONCS="1x1 4x16"
