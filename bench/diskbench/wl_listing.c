@@ -15,28 +15,33 @@
 
 #include "diskbench.h"
 
-#define LISTING_DIR	"listing"
 #define LISTING_PREFIX	"e"
 
 static int listing_fd = -1;
 
-/* The directory with exactly --entries names (reused if it has them). */
+/*
+ * The directory with exactly --entries names, list.N as nfsbench names
+ * it (reused if it has them; one per size, so runs of several sizes
+ * never remake each other's).
+ */
 static int
 prepare_listing(void)
 {
+	char dir[32];
 	uint64_t n = 0;
 
-	if ((listing_fd = open_dir(D.workfd, LISTING_DIR, true)) == -1)
+	snprintf(dir, sizeof(dir), "list.%u", D.o.entries);
+	if ((listing_fd = open_dir(D.workfd, dir, true)) == -1)
 		return -1;
 	if (count_entries(listing_fd, &n) == 0 && n == D.o.entries)
 		return 0;
 	close(listing_fd);
 	listing_fd = -1;
-	if (remove_tree(D.workfd, LISTING_DIR) != 0) {
-		seterr("remove %s: %s", LISTING_DIR, strerror(errno));
+	if (remove_tree(D.workfd, dir) != 0) {
+		seterr("remove %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if ((listing_fd = open_dir(D.workfd, LISTING_DIR, true)) == -1)
+	if ((listing_fd = open_dir(D.workfd, dir, true)) == -1)
 		return -1;
 	return create_names(listing_fd, LISTING_PREFIX, D.o.entries);
 }

@@ -9,7 +9,8 @@
 #    directory;
 #  - deliver with --link and with --sync filesync works too;
 #  - --json prints one valid JSON object per workload;
-#  - --keep leaves the fixtures (the listing directory, --entries names);
+#  - --keep leaves the fixtures (the listing directory list.N of
+#    --entries N names, one per size: a run of another size leaves it);
 #  - -T caps a run that -n would make long (fewer ops than asked);
 #  - null is skipped with a word on stderr; bad options exit 2 and a
 #    missing directory exits 1.
@@ -78,11 +79,20 @@ assert all(r["ops"] == int(sys.argv[2]) and r["errors"] == 0 and
 ' "$W/json.out" "$OPS"
 
 run_db keep -w listing --keep --dir kept "${TINY[@]}" "$D"
-expect_eq "$(find "$D/kept/listing" -type f | wc -l)" 200 \
+expect_eq "$(find "$D/kept/list.200" -type f | wc -l)" 200 \
     "--keep leaves the --entries listing directory"
+ino=$(stat -c %i "$D/kept/list.200/e7")
 run_db keep2 -w listing --keep --dir kept "${TINY[@]}" "$D"
 expect_match "$(cat "$W/keep2.out")" "workload=listing .*ops=$OPS errors=0 " \
     "a second run reuses the kept directory"
+run_db keep3 -w listing --keep --dir kept "${TINY[@]}" --entries 50 "$D"
+expect_match "$(cat "$W/keep3.out")" "workload=listing .*ops=$OPS errors=0 " \
+    "a run of another size"
+expect_eq "$(find "$D/kept/list.50" -type f | wc -l)" 50 \
+    "gets a directory of its own"
+expect_eq "$(find "$D/kept/list.200" -type f | wc -l) \
+$(stat -c %i "$D/kept/list.200/e7")" "200 $ino" \
+    "and leaves the other size's as it was"
 rm -rf "${D:?}/kept"
 
 run_db cap -w getattr -n 1000000000 -T 0.2 -W 0 -q "$D"
