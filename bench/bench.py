@@ -48,10 +48,15 @@ TARGET_RATIOS = {"null": 3, "getattr": 3, "deliver": 1.5, "pop": 2,
                  "listing": 5, "seqwrite": 1.3, "seqread": 1.0, "mix": 2}
 # ...and ours/local-ceiling at least this.
 TARGET_CEILING = {"deliver": 0.85, "seqwrite": 0.90}
+# listing linear in directory size: ours's time per entry on the
+# largest directory at most this times its time on the smallest.
+SCALE_MAX_GROWTH = 1.5
+SCALE_LABEL = "listing-scale"       # raw.csv's workload for those runs
 
 START_TIMEOUT = 30.0        # seconds for a server to answer
 PREP_TIMEOUT = 1800.0       # untimed fixture creation (100,000 entries)
 RUN_SLACK = 180.0           # a run may take cap + warm-up + this
+SCALE_SECS = 60.0           # cap of a listing-scale run (its -n ends it)
 SAMPLE_SECS = 0.05          # CPU accounting sampling period
 MAX_SAMPLES = 200000        # bound on one run's samples
 LOG_TAIL = 30               # lines of a server log shown on failure
@@ -64,12 +69,16 @@ STOP_GRACE = 5.0            # seconds between SIGTERM and SIGKILL
 # 100,000 entries) and every slot starts one at once, so -n bounds how
 # many run together and there is no warm-up (its listings would all
 # have to finish first).
+# listing's scaling: directories of these sizes besides BENCH_ENTRIES
+# listed one at a time (1x1), each run listing about scale_total
+# entries in all.
 PLAN_FULL = dict(secs=2.5, warmup=0.5, local_secs=1.5, ops=100000000,
                  pop_msgs=4000, listing_ops=2, entries=100000,
-                 seq_size=512 << 20)
+                 seq_size=512 << 20, scale="1000,10000",
+                 scale_total=200000)
 PLAN_QUICK = dict(secs=0.3, warmup=0.1, local_secs=0.2, ops=100000000,
                   pop_msgs=1000, listing_ops=4, entries=2000,
-                  seq_size=16 << 20)
+                  seq_size=16 << 20, scale="200", scale_total=4000)
 NO_WARMUP = ("listing",)
 PREP_OPS = 1                # operations of a fixture-making run
 PREP_CONC = "4x16"          # its concurrency (fixtures are made with it)
@@ -77,7 +86,7 @@ PREP_CONC = "4x16"          # its concurrency (fixtures are made with it)
 RAW_FIELDS = ["round", "workload", "conc", "conns", "depth", "target",
               "tool", "rc", "ops", "errors", "secs", "ops_s", "mib_s",
               "p50_us", "p99_us", "max_us", "cpu_secs", "cpu_us_op",
-              "client_cpu_us_op", "peak_rss_kib", "raw"]
+              "client_cpu_us_op", "peak_rss_kib", "raw", "entries"]
 
 
 class BenchError(Exception):
@@ -152,6 +161,10 @@ class Settings:
         self.listing_ops = env_int("BENCH_LISTING_OPS", plan["listing_ops"])
         self.entries = env_int("BENCH_ENTRIES", plan["entries"])
         self.seq_size = env_int("BENCH_SEQ_SIZE", plan["seq_size"])
+        self.scale = scale_sizes(os.environ.get("BENCH_LISTING_SCALE",
+                                                plan["scale"]),
+                                 self.entries)
+        self.scale_total = plan["scale_total"]
         self.workloads = env_list("BENCH_WORKLOADS", WORKLOADS, WORKLOADS)
         self.concs = env_list("BENCH_CONC", CONCS, CONCS + ["2x16", "1x4",
                                                            "4x1", "8x16"])
@@ -172,10 +185,27 @@ class Settings:
     def warmup_for(self, workload):
         return 0 if workload in NO_WARMUP else self.warmup
 
-    def fixture_args(self):
+    def fixture_args(self, entries=None):
         """nfsbench/diskbench options that size the shared fixtures."""
-        return ["--entries", str(self.entries),
+        return ["--entries", str(entries or self.entries),
                 "--seq-size", str(self.seq_size)]
+
+    def scale_ops(self, entries):
+        """-n of a listing-scale run: about scale_total entries."""
+        return max(self.listing_ops, self.scale_total // entries)
+
+
+def scale_sizes(spec, entries):
+    """BENCH_LISTING_SCALE ("1000,10000"; "" for none) with entries:
+    the directory sizes of the scaling runs, smallest first, or []."""
+    sizes = set()
+    for word in spec.replace(",", " ").split():
+        if not word.isdigit() or int(word) < 1:
+            raise BenchError(f"BENCH_LISTING_SCALE: '{word}' is not a "
+                             "directory size")
+        if int(word) < entries:
+            sizes.add(int(word))
+    return sorted(sizes) + [entries] if sizes else []
 
 
 # ------------------------------------------------------------ accounting
@@ -592,12 +622,13 @@ class Runner:
         os.makedirs(self.rawdir, exist_ok=True)
         os.makedirs(self.local_dir, exist_ok=True)
 
-    def argv(self, target, workload, conc, secs, warmup, ops):
+    def argv(self, target, workload, conc, secs, warmup, ops,
+             entries=None):
         conns, depth = conc.split("x")
         common = ["-w", workload, "-c", conns, "-d", depth,
                   "-n", str(ops), "-T", f"{secs:g}",
                   "-W", f"{warmup:g}", "--keep", "--dir", WORK_NAME]
-        common += self.s.fixture_args()
+        common += self.s.fixture_args(entries)
         if target == "local":
             return [self.s.diskbench] + common + [self.local_dir]
         srv = self.servers[target]
@@ -618,12 +649,13 @@ class Runner:
         return readers
 
     def run(self, rnd, target, workload, conc, secs, warmup,
-            timeout=None, tag=None, ops=None):
-        """One run; returns the CSV row (a dict)."""
+            timeout=None, tag=None, ops=None, entries=None):
+        """One run; returns the CSV row (a dict).  With entries, a
+        listing of a directory of that many (a listing-scale row)."""
         tag = tag or f"r{rnd}-{target}-{workload}-{conc}"
         raw = os.path.join(self.rawdir, tag)
         argv = self.argv(target, workload, conc, secs, warmup,
-                         ops or self.s.ops_for(workload))
+                         ops or self.s.ops_for(workload), entries)
         srv = self.servers.get(target)
         spid = srv.pid() if srv else None
         if spid:
@@ -662,8 +694,11 @@ class Runner:
             t0 = t_result - float(result["secs"]) if t_result else None
             if progress.t_measure is not None:
                 t0 = progress.t_measure
-        return self.row(rnd, target, workload, conc, rc, result, t0,
-                        sampler, spid, tag)
+        row = self.row(rnd, target, workload, conc, rc, result, t0,
+                       sampler, spid, tag)
+        if entries:
+            row.update(workload=SCALE_LABEL, entries=entries)
+        return row
 
     def row(self, rnd, target, workload, conc, rc, result, t0,
             sampler, spid, tag):
@@ -849,6 +884,57 @@ def table(meds):
 def row_fmt(cells, widths):
     return " ".join(str(c).rjust(w) if i > 1 and w else str(c).ljust(w)
                     for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+
+SCALE_FIELDS = ["entries", "ours_us_entry", "ganesha_us_entry",
+                "local_us_entry", "ours_runs", "ganesha_runs", "local_runs"]
+
+
+def scale_medians(rows, sizes):
+    """Per size: each target's median time per entry (us), from the
+    listings/s of its 1x1 runs: one listing at a time, so 1/ops_s is
+    the time of one."""
+    out = []
+    for n in sizes:
+        m = {"entries": n}
+        for t in ("ours", "ganesha", "local"):
+            vals = [1e6 / (fnum(r["ops_s"]) * n) for r in rows
+                    if r["workload"] == SCALE_LABEL and
+                    str(r.get("entries")) == str(n) and r["target"] == t
+                    and str(r["rc"]) == "0" and fnum(r["ops_s"]) and
+                    not fnum(r["errors"])]
+            m[f"{t}_us_entry"] = statistics.median(vals) if vals else None
+            m[f"{t}_runs"] = len(vals)
+        out.append(m)
+    return out if any(m["ours_runs"] for m in out) else []
+
+
+def scale_verdict(scale):
+    """Whether ours is linear: its time per entry on the largest
+    directory against the smallest."""
+    lo, hi = scale[0]["ours_us_entry"], scale[-1]["ours_us_entry"]
+    if lo is None or hi is None:
+        return "n/a linear"
+    growth = hi / lo
+    word = "met" if growth <= SCALE_MAX_GROWTH else "MISSED"
+    return (f"ours per entry at {scale[-1]['entries']:,} / at "
+            f"{scale[0]['entries']:,}: {growth:.2f} ({word} linear, "
+            f"<= {SCALE_MAX_GROWTH:g})")
+
+
+def scale_table(scale):
+    lines = ["listing by directory size (1x1, us per entry: a listing's "
+             "time / its entries)",
+             " ".join(h.rjust(10) for h in ("entries", "ours", "ganesha",
+                                            "local"))]
+    for m in scale:
+        cells = [f"{m['entries']:,}"] + [
+            "-" if m[f"{t}_us_entry"] is None else
+            f"{m[f'{t}_us_entry']:.2f}" for t in ("ours", "ganesha",
+                                                 "local")]
+        lines.append(" ".join(c.rjust(10) for c in cells))
+    lines.append(scale_verdict(scale))
+    return "\n".join(lines) + "\n"
 
 
 TABLE_NOTES = """\
@@ -1087,16 +1173,16 @@ class Bench:
                                  f"{tail(srv.log)}")
             say(f"bench: {name} answers nfs-ls {url}")
 
-    def make_listing(self, srv):
+    def make_listing(self, srv, entries):
         """The listing directory as nfsbench makes it (WORK_NAME/list.N
         holding eI for I < N), made here with plain syscalls on the
         same file system: 100,000 durable CREATEs through NFS took
         minutes of a run that times none of it.  nfsbench --keep then
         finds the count right and reuses it."""
-        d = os.path.join(srv.export, WORK_NAME, f"list.{self.s.entries}")
+        d = os.path.join(srv.export, WORK_NAME, f"list.{entries}")
         os.makedirs(d, exist_ok=True)
         have = set(os.listdir(d))
-        want = {f"e{i}" for i in range(self.s.entries)}
+        want = {f"e{i}" for i in range(entries)}
         if have == want:
             return
         for name in have - want:
@@ -1114,12 +1200,22 @@ class Bench:
         """Create the fixtures (listing directory, sequential file,
         mailboxes) untimed, once per target, before the first round."""
         wls = [w for w in self.s.workloads]
+        sizes = self.scale_sizes()
         if "listing" in wls:
             for t in ["ours", "ganesha"]:
                 start = time.monotonic()
-                self.make_listing(self.servers[t])
+                for n in sorted(set(sizes + [self.s.entries])):
+                    self.make_listing(self.servers[t], n)
                 say(f"bench: made the listing directory for {t} in "
                     f"{time.monotonic() - start:.0f} s")
+        if sizes and os.access(self.s.diskbench, os.X_OK):
+            for n in sizes[:-1]:    # the largest: listing's own fixture
+                row = runner.run(0, "local", "listing", "1x1", 0.1, 0,
+                                 PREP_TIMEOUT, tag=f"prep-local-list{n}",
+                                 ops=PREP_OPS, entries=n)
+                if str(row["rc"]) != "0" or not row["ops_s"]:
+                    raise BenchError(f"preparing a {n}-entry listing on "
+                                     f"local failed (rc {row['rc']})")
         for t in ["ours", "ganesha", "local"]:
             if t == "local" and not os.access(self.s.diskbench, os.X_OK):
                 continue
@@ -1142,6 +1238,23 @@ class Bench:
                 if took > 5:
                     say(f"bench: prepared {wl} on {t} in {took:.0f} s")
 
+    def scale_sizes(self):
+        """The listing-scale sizes, if listing is measured at all."""
+        return self.s.scale if "listing" in self.s.workloads else []
+
+    def measure_scale(self, runner, rnd, targets):
+        """One round of listing by directory size: 1x1, each size
+        against each target, the targets' order rotating."""
+        for n in self.scale_sizes():
+            for t in rotate(targets, rnd - 1):
+                row = runner.run(rnd, t, "listing", "1x1", SCALE_SECS, 0,
+                                 tag=f"r{rnd}-{t}-listing{n}-1x1",
+                                 ops=self.s.scale_ops(n), entries=n)
+                self.rows.append(row)
+                self.check_alive()
+                say(f"  listing of {n} entries, 1x1, {t:8s} "
+                    f"{row['ops_s'] or '-':>10s} listings/s")
+
     def measure(self, runner):
         s = self.s
         have_local = os.access(s.diskbench, os.X_OK)
@@ -1163,6 +1276,8 @@ class Bench:
                     done += 1
                     self.report_run(row, done, total, t0)
                     self.check_alive()
+            self.measure_scale(runner, rnd, ["ours", "ganesha"] +
+                               (["local"] if have_local else []))
             write_csv(os.path.join(s.out, "raw.csv"), self.rows, RAW_FIELDS)
 
     def report_run(self, row, done, total, t0):
@@ -1192,6 +1307,11 @@ class Bench:
         meds = medians(self.rows, s)
         write_csv(os.path.join(s.out, "medians.csv"), meds, median_fields())
         text = table(meds)
+        scale = scale_medians(self.rows, s.scale)
+        if scale:
+            write_csv(os.path.join(s.out, "listing_scale.csv"), scale,
+                      SCALE_FIELDS)
+            text += "\n" + scale_table(scale)
         notes = TABLE_NOTES.format(rounds=s.rounds, cpu=cpu_kind(self.cg))
         if ext4_journal(s.data) is False:
             notes += "\n" + NO_JOURNAL_NOTE
@@ -1205,7 +1325,7 @@ class Bench:
         s = self.s
         os.makedirs(s.out, exist_ok=True)
         for old in ("raw.csv", "medians.csv", "table.txt", "mail.csv",
-                    "throughput.png", "latency.png"):
+                    "listing_scale.csv", "throughput.png", "latency.png"):
             if os.path.exists(os.path.join(s.out, old)):
                 os.remove(os.path.join(s.out, old))
         for old in ("raw", "logs", "plot"):
@@ -1295,8 +1415,8 @@ def cmd_summary(out):
             say("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)))
     else:
         say("mail end to end: not run (no " + mail + ")")
-    say(f"results: {out} (raw.csv, medians.csv, table.txt, *.png, raw/, "
-        "logs/)")
+    say(f"results: {out} (raw.csv, medians.csv, listing_scale.csv, "
+        "table.txt, *.png, raw/, logs/)")
     return 0
 
 

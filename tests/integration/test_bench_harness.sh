@@ -12,6 +12,9 @@
 #    RSS from the kernel's accounting;
 #  - medians.csv, table.txt and both PNG plots are written, and no
 #    sanitizer report is in any log (make check SAN=1);
+#  - listing is also measured by directory size (1x1): listing_scale.csv
+#    has every size's time per entry for each target, and table.txt
+#    shows them with the verdict on linearity;
 #  - meta.txt names the data directory's file system, and for ext4
 #    whether it has a journal (checked on two loop-mounted ext4
 #    images, one made without); without one, the table's notes and
@@ -122,6 +125,15 @@ expect_match "$med" "^getattr,4x16,[0-9]" "medians.csv has getattr at 4x16"
 table=$(cat "$OUT/results/table.txt" 2>/dev/null || :)
 expect_match "$table" "^null +4x16 +[0-9]+ +[0-9]+ +[0-9.]+ .*x" \
     "table.txt: null at 4x16 with both servers, the ratio and a target"
+expect_match "$table" "^listing by directory size" \
+    "table.txt: the listing-by-size table"
+expect_match "$table" "^ours per entry at 2,000 / at 200: [0-9.]+ \((met|MISSED) linear" \
+    "table.txt: its verdict on linearity"
+scale=$(tr -d '\r' < "$OUT/results/listing_scale.csv" 2>/dev/null || :)
+for n in 200 2000; do
+	expect_match "$scale" "^$n,[0-9.]+,[0-9.]+,[0-9.]+,1,1,1$" \
+	    "listing_scale.csv: $n entries, per entry for ours, ganesha, local"
+done
 for png in throughput latency; do
 	magic=$(head -c 4 "$OUT/results/$png.png" 2>/dev/null | tail -c 3)
 	expect_eq "$magic" "PNG" "$png.png is a PNG"
@@ -162,5 +174,10 @@ run_capture out rc env BENCH_OUT="$OUT/results3" BENCH_WORKLOADS=nosuch \
     BENCH_MAIL=0 timeout -k 5 30 "$ROOT/bench/run.sh" "$BUILD"
 expect_eq "$rc" 1 "BENCH_WORKLOADS=nosuch: exit 1"
 expect_contains "$out" "unknown 'nosuch'" "the message names the word"
+run_capture out rc env BENCH_OUT="$OUT/results4" BENCH_LISTING_SCALE=1k \
+    BENCH_MAIL=0 timeout -k 5 30 "$ROOT/bench/run.sh" "$BUILD"
+expect_eq "$rc" 1 "BENCH_LISTING_SCALE=1k: exit 1"
+expect_contains "$out" "'1k' is not a directory size" \
+    "the message names the word"
 
 it_finish
