@@ -207,6 +207,42 @@ remove_dir(const char *dir)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* A fresh directory of NFILES files, opened, its clock tick past. */
+static int
+dir_begin(char *dir, size_t len)
+{
+	int dfd;
+
+	vfs_readdir_close();
+	make_dir(dir, len);
+	settle();
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	return dfd;
+}
+
+static void
+dir_end(int dfd, const char *dir)
+{
+	close(dfd);
+	vfs_readdir_close();
+	remove_dir(dir);
+}
+
+/* From cookie, the next piece opens afresh; the one after goes on. */
+static void
+expect_afresh_then_kept(int dfd, uint64_t cookie)
+{
+	uint64_t hits = kept_hits();
+	struct piece p;
+	bool eof;
+
+	CU_ASSERT_EQUAL(piece(dfd, &owner, cookie, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits);
+	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
+	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
+}
+
 /*
  * Listing an unchanged directory in pieces goes on from the kept one;
  * after a change, the next piece opens it again, and the one after
@@ -222,11 +258,7 @@ test_kept(void)
 	bool eof = false;
 	int dfd;
 
-	vfs_readdir_close();
-	make_dir(dir, sizeof(dir));
-	settle();
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	dfd = dir_begin(dir, sizeof(dir));
 	hits = kept_hits();
 	while (!eof && pieces < MAX_SEEN) {
 		CU_ASSERT_EQUAL_FATAL(piece(dfd, &owner, cookie, &p, &eof), 0);
@@ -237,18 +269,11 @@ test_kept(void)
 	CU_ASSERT_EQUAL(kept_hits() - hits, pieces - 1);
 
 	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &p, &eof), 0);
-	cookie = p.last;
-	hits = kept_hits();
 	snprintf(path, sizeof(path), "%s/f0", dir);
 	CU_ASSERT_EQUAL(unlink(path), 0);
 	settle();
-	CU_ASSERT_EQUAL(piece(dfd, &owner, cookie, &p, &eof), 0);
-	CU_ASSERT_EQUAL(kept_hits(), hits);		/* changed: afresh */
-	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
-	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
-	close(dfd);
-	vfs_readdir_close();
-	remove_dir(dir);
+	expect_afresh_then_kept(dfd, p.last);
+	dir_end(dfd, dir);
 }
 
 static void
@@ -268,14 +293,10 @@ test_same_tick(void)
 	struct timespec t0, t1;
 	struct piece p;
 	char dir[64];
-	uint64_t hits;
 	bool eof;
 	int dfd, tries;
 
-	vfs_readdir_close();
-	make_dir(dir, sizeof(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	dfd = dir_begin(dir, sizeof(dir));
 	for (tries = 0; tries < 20; tries++) {
 		settle();
 		coarse_now(&t0);
@@ -287,14 +308,8 @@ test_same_tick(void)
 	}
 	CU_ASSERT_TRUE_FATAL(tries < 20);
 	settle();
-	hits = kept_hits();
-	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
-	CU_ASSERT_EQUAL(kept_hits(), hits);
-	CU_ASSERT_EQUAL(piece(dfd, &owner, p.last, &p, &eof), 0);
-	CU_ASSERT_EQUAL(kept_hits(), hits + 1);
-	close(dfd);
-	vfs_readdir_close();
-	remove_dir(dir);
+	expect_afresh_then_kept(dfd, p.last);
+	dir_end(dfd, dir);
 }
 
 /* Another identity going on from the same cookie gets its own. */
@@ -308,11 +323,7 @@ test_identity(void)
 	bool eof;
 	int dfd;
 
-	vfs_readdir_close();
-	make_dir(dir, sizeof(dir));
-	settle();
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	dfd = dir_begin(dir, sizeof(dir));
 	CU_ASSERT_EQUAL(piece(dfd, &owner, 0, &first, &eof), 0);
 	hits = kept_hits();
 	CU_ASSERT_EQUAL(piece(dfd, &other, first.last, &theirs, &eof), 0);
@@ -325,9 +336,7 @@ test_identity(void)
 	CU_ASSERT_EQUAL(memcmp(mine.names, theirs.names, sizeof(mine.names)),
 	    0);
 	CU_ASSERT_EQUAL(mine.last, theirs.last);
-	close(dfd);
-	vfs_readdir_close();
-	remove_dir(dir);
+	dir_end(dfd, dir);
 }
 
 /* More listings at once than kept directories: each sees all, once. */
@@ -343,9 +352,7 @@ test_many(void)
 	int dfd, l, k, idx;
 
 	memset(count, 0, sizeof(count));
-	make_dir(dir, sizeof(dir));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	CU_ASSERT_NOT_EQUAL_FATAL(dfd, -1);
+	dfd = dir_begin(dir, sizeof(dir));
 	do {
 		all = true;
 		for (l = 0; l < NLISTINGS; l++) {
@@ -369,9 +376,7 @@ test_many(void)
 				l = NLISTINGS;
 				break;
 			}
-	close(dfd);
-	vfs_readdir_close();
-	remove_dir(dir);
+	dir_end(dfd, dir);
 }
 
 int
