@@ -225,11 +225,13 @@ enum drc_state
 drc_begin(struct drc *drc, const struct drc_key *k, uint8_t *out,
     size_t outcap, size_t *outlen, struct drc_entry **entp)
 {
-	struct drc_entry *e, *dead = NULL;
+	struct drc_entry *e, *fresh, *dead = NULL;
 	enum drc_state st = DRC_NEW;
 	size_t h;
 
 	*entp = NULL;
+	/* Made before the lock, as freed after it: nearly every call is new. */
+	fresh = calloc(1, sizeof(*fresh));
 	pthread_mutex_lock(&drc->lock);
 	if ((e = find(drc, k)) != NULL) {
 		if (!e->done) {
@@ -245,11 +247,12 @@ drc_begin(struct drc *drc, const struct drc_key *k, uint8_t *out,
 		} else
 			st = DRC_BUSY;	/* cannot happen: replies are small */
 		pthread_mutex_unlock(&drc->lock);
+		free(fresh);
 		return st;
 	}
 	drc->stats.misses++;
 	make_room(drc, 0, &dead);
-	if ((e = calloc(1, sizeof(*e))) != NULL) {
+	if ((e = fresh) != NULL) {
 		e->key = *k;
 		h = key_bucket(drc, k);
 		e->hnext = drc->buckets[h];
