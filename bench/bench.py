@@ -1200,11 +1200,11 @@ class Bench:
         """Create the fixtures (listing directory, sequential file,
         mailboxes) untimed, once per target, before the first round."""
         wls = [w for w in self.s.workloads]
-        sizes = self.scale_sizes()
+        sizes = self.listing_scale()
         if "listing" in wls:
             for t in ["ours", "ganesha"]:
                 start = time.monotonic()
-                for n in sorted(set(sizes + [self.s.entries])):
+                for n in sizes or [self.s.entries]:
                     self.make_listing(self.servers[t], n)
                 say(f"bench: made the listing directory for {t} in "
                     f"{time.monotonic() - start:.0f} s")
@@ -1238,14 +1238,14 @@ class Bench:
                 if took > 5:
                     say(f"bench: prepared {wl} on {t} in {took:.0f} s")
 
-    def scale_sizes(self):
+    def listing_scale(self):
         """The listing-scale sizes, if listing is measured at all."""
         return self.s.scale if "listing" in self.s.workloads else []
 
     def measure_scale(self, runner, rnd, targets):
         """One round of listing by directory size: 1x1, each size
         against each target, the targets' order rotating."""
-        for n in self.scale_sizes():
+        for n in self.listing_scale():
             for t in rotate(targets, rnd - 1):
                 row = runner.run(rnd, t, "listing", "1x1", SCALE_SECS, 0,
                                  tag=f"r{rnd}-{t}-listing{n}-1x1",
