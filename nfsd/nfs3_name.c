@@ -85,14 +85,15 @@ dirop_commit(struct dirop *op, nfsstat3 st)
 }
 
 /*
- * Fill a creating procedure's results for name, now in op's dir.  fd
- * is the new object's descriptor when its maker kept one open (then
- * the sync, the handle and the attributes need no lookup by name), or
- * -1.
+ * Fill a creating procedure's results for name, now in op's dir.  *fd
+ * is the new file's descriptor when its maker kept one open, or -1:
+ * then the sync, the handle and the attributes need no lookup by name,
+ * and the open-object cache takes the descriptor over (*fd is -1
+ * after).
  */
 static nfsstat3
 made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
-    int fd, nfsstat3 st, struct made *m)
+    int *fd, nfsstat3 st, struct made *m)
 {
 	uint8_t fh[HANDLE_MAX];
 	size_t fhlen;
@@ -101,7 +102,7 @@ made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
 	int rc;
 
 	if (st == NFS3_OK) {
-		rc = fd != -1 ? fsync(fd) : vfs_sync_name(op->dir.fd, name);
+		rc = *fd != -1 ? fsync(*fd) : vfs_sync_name(op->dir.fd, name);
 		if (rc == -1)
 			st = vfs_errno(errno);
 	}
@@ -110,17 +111,19 @@ made_finish(struct nfs3_call *c, struct dirop *op, const char *name,
 		dirop_wcc(op, m->failwcc);
 		return st;
 	}
-	hst = fd != -1 ?
-	    vfs_handle_fd(&c->d->key, op->dir.ve, fd, fh, &fhlen) :
-	    vfs_handle_at(&c->d->key, op->dir.ve, op->dir.fd, name, fh,
-	    &fhlen);
-	if (hst == NFS3_OK &&
-	    nfs3_fh_out(c, fh, fhlen, &m->fh->post_op_fh3_u.handle) == 0)
-		m->fh->handle_follows = TRUE;
-	rc = fd != -1 ? fstat(fd, &sb) :
+	rc = *fd != -1 ? fstat(*fd, &sb) :
 	    fstatat(op->dir.fd, name, &sb, AT_SYMLINK_NOFOLLOW);
 	if (rc == 0)
 		vfs_post_op_st(op->dir.ve, &sb, m->attr);
+	if (*fd != -1) {
+		hst = vfs_handle_keep(&c->d->key, op->dir.ve, *fd, fh, &fhlen);
+		*fd = -1;
+	} else
+		hst = vfs_handle_at(&c->d->key, op->dir.ve, op->dir.fd, name,
+		    fh, &fhlen);
+	if (hst == NFS3_OK &&
+	    nfs3_fh_out(c, fh, fhlen, &m->fh->post_op_fh3_u.handle) == 0)
+		m->fh->handle_follows = TRUE;
 	dirop_wcc(op, m->okwcc);
 	return NFS3_OK;
 }
@@ -230,10 +233,12 @@ out:
 
 /*
  * A new regular file is made by opening it: the descriptor then serves
- * its sync, handle and attributes.  Read-only (what fsync needs); the
- * creator may open what it creates whatever the mode.
+ * its sync, handle and attributes, and then, in the open-object cache,
+ * the WRITEs that follow.  The creator may open what it creates for
+ * reading and writing whatever the mode; whether a caller may write
+ * is checked on each WRITE, as for any file.
  */
-#define CREATE_FLAGS	(O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | \
+#define CREATE_FLAGS	(O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | \
 			 O_CLOEXEC | O_NOCTTY)
 
 /* EXCLUSIVE: create, or find our own earlier create by its verifier. */
@@ -308,7 +313,7 @@ run_make(struct rpc_req *req, const diropargs3 *where, make_fn make,
 	st = dirop_begin(&c, where, true, &op);
 	if (st == NFS3_OK)
 		st = make(op.dir.fd, where->name, args, &fd);
-	st = made_finish(&c, &op, where->name, fd, st, m);
+	st = made_finish(&c, &op, where->name, &fd, st, m);
 	if (fd != -1)
 		close(fd);
 	dirop_end(&op);

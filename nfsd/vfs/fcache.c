@@ -3,10 +3,11 @@
  * by handle through a hash table and evicted least recently used
  * first.  An entry holds an O_PATH descriptor and, once needed, a
  * descriptor open for I/O: a file's for READ, WRITE and COMMIT, a
- * directory's for the fsync after each change in it.  Entries in use
- * are reference counted; a dropped or evicted entry is closed by its
- * last user.  Attributes are never cached: callers fstat the
- * descriptor.
+ * directory's for the fsync after each change in it.  A file CREATE
+ * made comes with the descriptor that made it, open for reading and
+ * writing, which serves as both.  Entries in use are reference
+ * counted; a dropped or evicted entry is closed by its last user.
+ * Attributes are never cached: callers fstat the descriptor.
  *
  * Every call takes an entry and lets it go, from all the workers and
  * loops at once: the cache is split by handle into shards, each with
@@ -146,7 +147,7 @@ ent_close(struct fcache_ent *e)
 	int iofd = atomic_load(&e->iofd);
 
 	close(e->pathfd);
-	if (iofd != -1)
+	if (iofd != -1 && iofd != e->pathfd)
 		close(iofd);
 	free(e);
 }
@@ -263,8 +264,12 @@ fcache_get(const struct handle *h)
 	return e;
 }
 
-struct fcache_ent *
-fcache_add(const struct handle *h, int pathfd)
+/*
+ * Insert h with its descriptors and refs references, or take a
+ * reference to the entry already there (pathfd is then closed).
+ */
+static struct fcache_ent *
+insert(const struct handle *h, int pathfd, int iofd, unsigned refs)
 {
 	uint64_t hash = hash_handle(h);
 	struct fcache_shard *sh = shard_of(hash);
@@ -276,12 +281,12 @@ fcache_add(const struct handle *h, int pathfd)
 	e->h = *h;
 	e->hash = hash;
 	e->pathfd = pathfd;
-	atomic_init(&e->iofd, -1);
-	e->refs = 1;
+	atomic_init(&e->iofd, iofd);
+	e->refs = refs;
 	e->shard = sh;
 	pthread_mutex_lock(&sh->lock);
 	if ((old = find(sh, h, hash)) != NULL) {
-		old->refs++;
+		old->refs += refs;
 		pthread_mutex_unlock(&sh->lock);
 		free(e);
 		close(pathfd);
@@ -296,6 +301,19 @@ fcache_add(const struct handle *h, int pathfd)
 	sh->count++;
 	pthread_mutex_unlock(&sh->lock);
 	return e;
+}
+
+struct fcache_ent *
+fcache_add(const struct handle *h, int pathfd)
+{
+	return insert(h, pathfd, -1, 1);
+}
+
+void
+fcache_keep(const struct handle *h, int fd)
+{
+	if (insert(h, fd, fd, 0) == NULL)
+		close(fd);
 }
 
 void

@@ -24,6 +24,13 @@ struct fcache_ent *fcache_get(const struct handle *h);
  * (pathfd is then still the caller's).
  */
 struct fcache_ent *fcache_add(const struct handle *h, int pathfd);
+/*
+ * Insert h with fd, a descriptor open for reading and writing that
+ * serves as both of its descriptors; not referenced.  The cache owns
+ * fd from now on (closed at once if h is already there, or out of
+ * memory).
+ */
+void	fcache_keep(const struct handle *h, int fd);
 void	fcache_release(struct fcache_ent *e);
 int	fcache_pathfd(const struct fcache_ent *e);
 /*

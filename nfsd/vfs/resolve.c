@@ -151,10 +151,20 @@ vfs_handle_at(const struct handle_key *key, const struct vfs_export *ve,
 }
 
 nfsstat3
-vfs_handle_fd(const struct handle_key *key, const struct vfs_export *ve,
+vfs_handle_keep(const struct handle_key *key, const struct vfs_export *ve,
     int fd, uint8_t fh[HANDLE_MAX], size_t *fhlen)
 {
-	return handle_of(key, ve, fd, "", AT_EMPTY_PATH, fh, fhlen);
+	struct handle h;
+	nfsstat3 rc;
+
+	rc = kernel_handle(fd, "", AT_EMPTY_PATH, ve->exp->id, &h);
+	if (rc == NFS3_OK)
+		rc = encode(key, &h, fh, fhlen);
+	if (rc == NFS3_OK)
+		fcache_keep(&h, fd);
+	else
+		close(fd);
+	return rc;
 }
 
 #define ENTRY_STATX	(STATX_BASIC_STATS | STATX_BTIME)

@@ -89,8 +89,13 @@ nfsstat3 vfs_lookup(const struct handle_key *key,
 nfsstat3 vfs_handle_at(const struct handle_key *key,
 	    const struct vfs_export *ve, int dirfd, const char *name,
 	    uint8_t fh[HANDLE_MAX], size_t *fhlen);
-/* The handle of the object open as fd (just created): into fh. */
-nfsstat3 vfs_handle_fd(const struct handle_key *key,
+/*
+ * The handle of the file just created and open as fd, for reading and
+ * writing: into fh.  The open-object cache takes fd over as the file's
+ * descriptors, so that the WRITEs that follow need not open it again;
+ * fd is the caller's no longer, whatever the result.
+ */
+nfsstat3 vfs_handle_keep(const struct handle_key *key,
 	    const struct vfs_export *ve, int fd, uint8_t fh[HANDLE_MAX],
 	    size_t *fhlen);
 /* The root object of an export. */

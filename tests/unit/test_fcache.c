@@ -3,8 +3,10 @@
  * kernel handle (only that object's entries, in every export), a
  * forgotten entry in use stays open until its last user lets go, the
  * oldest entries make room for new ones, a cache big enough to be
- * split into shards stays within its size, and a file noted before it
- * is unlinked (vfs_gone_note) is forgotten after.
+ * split into shards stays within its size, a file noted before it is
+ * unlinked (vfs_gone_note) is forgotten after, and a file kept with
+ * the descriptor that created it is written through that descriptor
+ * and closed once.
  */
 #include <sys/stat.h>
 
@@ -238,6 +240,41 @@ test_gone(void)
 	vfs_fcache_free();
 }
 
+static void
+test_keep(void)
+{
+	struct fcache_ent *e;
+	struct handle k;
+	char path[64];
+	int fd, again, fds = open_fds();
+
+	CU_ASSERT_FATAL(vfs_fcache_init(64) == 0);
+	snprintf(path, sizeof(path), "%s/kept", dir);
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0400);
+	CU_ASSERT_FATAL(fd != -1);
+	CU_ASSERT_FATAL(handle_from_path(path, 5, &k) == 0);
+	fcache_keep(&k, fd);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e = fcache_get(&k));
+	CU_ASSERT_EQUAL(fcache_pathfd(e), fd);
+	CU_ASSERT_EQUAL(fcache_iofd(e, false), fd);	/* not opened again */
+	CU_ASSERT_EQUAL(open_fds(), fds + 1);
+	CU_ASSERT_EQUAL(pwrite(fcache_iofd(e, false), "mail", 4, 0), 4);
+	fcache_release(e);
+
+	/* Kept again (h already there): the new descriptor is closed. */
+	CU_ASSERT_FATAL((again = open(path, O_RDONLY | O_CLOEXEC)) != -1);
+	fcache_keep(&k, again);
+	CU_ASSERT_EQUAL(open_fds(), fds + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e = fcache_get(&k));
+	CU_ASSERT_EQUAL(fcache_iofd(e, false), fd);
+	fcache_release(e);
+
+	fcache_forget(&k);
+	CU_ASSERT_EQUAL(open_fds(), fds);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	vfs_fcache_free();
+}
+
 static int
 suite_fcache(void)
 {
@@ -246,6 +283,7 @@ suite_fcache(void)
 		{ "evict the oldest", test_evict_oldest },
 		{ "sharded", test_sharded },
 		{ "a removed file is forgotten", test_gone },
+		{ "kept with its creator's descriptor", test_keep },
 		{ NULL, NULL },
 	};
 	return unit_add_fixture("fcache", setup, teardown, tests);
