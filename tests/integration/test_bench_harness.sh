@@ -39,8 +39,9 @@ IT_RMDIRS+=("$OUT")
 WORKLOADS=null,getattr,read,listing
 CONCS="1x1 4x16"
 
-# harness_left: what the harness left running or mounted (empty: none).
-harness_left() {
+# harness_now: ganesha.nfsd, this build's nfsd and bench tools running,
+# and the harness's cgroups, one per line.
+harness_now() {
 	local d
 	pgrep -x ganesha.nfsd || :
 	pgrep -f "^$BUILD/nfsd " || :
@@ -50,6 +51,16 @@ harness_left() {
 		[ -e "$d" ] && echo "$d"
 	done
 	return 0
+}
+
+# What was there before this test (another `make bench` running, say)
+# is not this test's to answer for.
+HARNESS_BEFORE=$(harness_now | sort)
+
+# harness_left: what the harness left running or made since (empty:
+# none).
+harness_left() {
+	comm -13 <(echo "$HARNESS_BEFORE") <(harness_now | sort)
 }
 
 # fs_note PATH: the harness's own description of PATH's file system.
