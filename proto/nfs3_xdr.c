@@ -3,13 +3,13 @@
  * call and reply carries, written here in place of rpcgen's (which the
  * build renames *_rpcgen, and which these fall back on):
  *
- * - fattr3 (RFC 1813, 2.6), in every post_op_attr and per READDIRPLUS
- *   entry, is encoded in one pass into the stream's buffer, where
- *   rpcgen's routine makes 21 calls through the stream's operations
- *   for its 84 bytes.
- * - nfs_fh3 (2.5), in every call: decoded into malloc'ed memory where
- *   libtirpc's xdr_bytes callocs (calloc bypasses glibc's per-thread
- *   cache; xdr_free frees either), and encoded in one pass.
+ * - fattr3, the attributes of RFC 1813, in every post_op_attr and per
+ *   READDIRPLUS entry, is encoded in one pass into the stream's buffer,
+ *   where rpcgen's routine makes 21 calls through the stream's
+ *   operations for its 84 bytes.
+ * - nfs_fh3, the file handle in every call: decoded into malloc'ed
+ *   memory where libtirpc's xdr_bytes callocs (calloc bypasses glibc's
+ *   per-thread cache; xdr_free frees either), and encoded in one pass.
  */
 #include <stdlib.h>
 #include <string.h>
