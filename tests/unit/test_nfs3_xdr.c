@@ -49,18 +49,32 @@ sample(uint32_t seed)
 	return a;
 }
 
+/* An encoding stream over buf (filled with a pattern), room long. */
+static XDR *
+enc_begin(XDR *x, char *buf, u_int room)
+{
+	memset(buf, 0xa5, BUFSZ);
+	xdrmem_create(x, buf, room, XDR_ENCODE);
+	return x;
+}
+
+/* The bytes an encoding wrote, or -1 if it failed. */
+static int
+enc_end(XDR *x, bool_t ok)
+{
+	int n = ok ? (int)xdr_getpos(x) : -1;
+
+	xdr_destroy(x);
+	return n;
+}
+
 /* Encode with fn into buf of size room; the bytes written, or -1. */
 static int
 encode(bool_t (*fn)(XDR *, fattr3 *), fattr3 *a, char *buf, u_int room)
 {
 	XDR x;
-	int n;
 
-	memset(buf, 0xa5, BUFSZ);
-	xdrmem_create(&x, buf, room, XDR_ENCODE);
-	n = fn(&x, a) ? (int)xdr_getpos(&x) : -1;
-	xdr_destroy(&x);
-	return n;
+	return enc_end(&x, fn(enc_begin(&x, buf, room), a));
 }
 
 static void
@@ -141,13 +155,8 @@ fh_encode(bool_t (*fn)(XDR *, nfs_fh3 *), nfs_fh3 *fh, char *buf,
     u_int room)
 {
 	XDR x;
-	int n;
 
-	memset(buf, 0xa5, BUFSZ);
-	xdrmem_create(&x, buf, room, XDR_ENCODE);
-	n = fn(&x, fh) ? (int)xdr_getpos(&x) : -1;
-	xdr_destroy(&x);
-	return n;
+	return enc_end(&x, fn(enc_begin(&x, buf, room), fh));
 }
 
 static void
