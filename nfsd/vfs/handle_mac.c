@@ -70,7 +70,7 @@ mac_thread(const struct handle_key *key)
 			return NULL;
 		}
 	}
-	/* Both are the server's own key: no caller's bytes, no secret. */
+	/* Two copies of the server's own key, no caller's bytes: memcmp. */
 	if (t->ctx != NULL && memcmp(&t->key, key, sizeof(*key)) == 0)
 		return t;
 	/* A new key: forget the handles authenticated with the old one. */
