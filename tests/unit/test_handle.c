@@ -1,7 +1,9 @@
 /*
  * test_handle.c - the file handle format: round trip, every altered
- * byte rejected, wrong key rejected, length limits, the key file.
+ * byte rejected, wrong key rejected, length limits, the key file; the
+ * memory of authentic handles, per thread and shared.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "handle.h"
+#include "handle_mac.h"
 #include "unit.h"
 
 static void
@@ -117,6 +120,81 @@ test_remembered(void)
 	    0);
 }
 
+/* A handle made or decoded in a thread of its own (fresh memory). */
+struct in_thread {
+	const struct handle_key	*key;
+	struct handle		 h;
+	uint8_t			 fh[HANDLE_MAX];
+	int			 n;		/* encode: length; decode: rc */
+	bool			 encode;
+};
+
+static void *
+in_thread_run(void *arg)
+{
+	struct in_thread *it = arg;
+	struct handle out;
+
+	if (it->encode)
+		it->n = handle_encode(it->key, &it->h, it->fh);
+	else
+		it->n = handle_decode(it->key, it->fh, (size_t)it->n, &out);
+	return NULL;
+}
+
+static int
+in_thread(struct in_thread *it)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, in_thread_run, it) != 0)
+		return -1;
+	return pthread_join(t, NULL) == 0 ? 0 : -1;
+}
+
+/*
+ * A handle made by one thread is known to the others from the memory
+ * they share: decoded there without a MAC (counted), while an altered
+ * copy, or the same bytes under another key, are still refused.
+ */
+static void
+test_shared_memory(void)
+{
+	struct handle_key key, other;
+	struct in_thread made, use;
+	uint64_t hits;
+	size_t i;
+
+	memset(&key, 11, sizeof(key));
+	memset(&other, 12, sizeof(other));
+	memset(&made, 0, sizeof(made));
+	made.key = &key;
+	made.encode = true;
+	sample(&made.h);
+	made.h.kernel[0] = 0x5a;		/* made by no other test */
+	CU_ASSERT_FATAL(in_thread(&made) == 0 && made.n > 0);
+
+	for (i = 0; i < (size_t)made.n; i++) {	/* altered: refused */
+		use = made;
+		use.encode = false;
+		use.fh[i] ^= 0x08;
+		CU_ASSERT_FATAL(in_thread(&use) == 0);
+		CU_ASSERT_EQUAL(use.n, -1);
+	}
+	use = made;				/* another key: refused */
+	use.encode = false;
+	use.key = &other;
+	CU_ASSERT_FATAL(in_thread(&use) == 0);
+	CU_ASSERT_EQUAL(use.n, -1);
+
+	hits = handle_seen_shared_hits();
+	use = made;				/* as made: from memory */
+	use.encode = false;
+	CU_ASSERT_FATAL(in_thread(&use) == 0);
+	CU_ASSERT_EQUAL(use.n, 0);
+	CU_ASSERT_EQUAL(handle_seen_shared_hits(), hits + 1);
+}
+
 static void
 test_limits(void)
 {
@@ -176,6 +254,7 @@ suite_handle(void)
 		{ "round trip", test_roundtrip },
 		{ "every altered bit rejected", test_tampered },
 		{ "remembered handles", test_remembered },
+		{ "memory shared by threads", test_shared_memory },
 		{ "length limits", test_limits },
 		{ "key file", test_key_file },
 		{ "handle from path", test_from_path },
