@@ -74,10 +74,10 @@ test_tampered(void)
 }
 
 /*
- * Authentic handles are remembered per thread (handle_mac.c): more of
- * them than it has room for all still decode, twice, and a remembered
- * one altered afterwards is still refused, whichever byte (but the one
- * that chooses its slot) is altered.
+ * Authentic handles are remembered (handle_mac.c): more of them than
+ * there is room for all still decode, twice, and a remembered one
+ * altered afterwards is still refused, whichever byte but the last is
+ * altered.
  */
 static void
 test_remembered(void)
