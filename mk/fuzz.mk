@@ -1,6 +1,7 @@
 # fuzz.mk - libFuzzer harnesses (tests/fuzz/), built with clang, ASan
 # and UBSan into $(BUILD)/fuzz/; included at the end of GNUmakefile.
-# Not part of `make check`.
+# `make check` runs each for CHECK_FUZZ_SECONDS (3), so that they keep
+# building and their seeds keep passing; `make fuzz` is the long run.
 #
 #   make fuzz-build                 build every harness
 #   make fuzz [FUZZ_SECONDS=30]     run each for FUZZ_SECONDS; fails when
@@ -30,9 +31,9 @@ FUZZ_LIBS	:= $(TIRPC_LIBS) -lcrypto
 # The project sources each harness needs.  args decodes with the
 # daemon's own tables (nfsd/nfs3.c, nfsd/mount3.c) and the WRITE
 # decoder in nfsd/nfs3_io.c, so it links the daemon less main.c.
-FUZZ_SRC_record	 := nfsd/rpc/record.c nfsd/rpc/msg.c
+FUZZ_SRC_record	 := nfsd/rpc/record.c nfsd/rpc/msg.c lib/log.c
 FUZZ_SRC_callhdr := nfsd/rpc/msg.c
-FUZZ_SRC_args	 := $(NFSD_SRC) $(LIB_SRC) $(GEN_C)
+FUZZ_SRC_args	 := $(NFSD_SRC) $(LIB_SRC) $(GEN_C) $(XDR_SRC)
 FUZZ_SRC_exports := export/parse.c export/cred.c export/match.c
 
 # -max_len of each: a record stream, one call header (at most two
