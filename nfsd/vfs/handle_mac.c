@@ -29,6 +29,12 @@
 #define SHARED_SLOTS	8192		/* direct-mapped, shared */
 #define SHARED_LOCKS	64		/* slot i under lock i % this */
 
+/* seen_hash spreads over 16 bits; a slot's lock is fixed by its index. */
+_Static_assert(SEEN_SLOTS <= 1 << 16 && SHARED_SLOTS <= 1 << 16,
+    "slots beyond the hash's reach");
+_Static_assert(SHARED_SLOTS % SHARED_LOCKS == 0,
+    "a slot would change locks");
+
 struct seen_handle {
 	uint8_t		len;		/* 0: empty */
 	uint8_t		bytes[HANDLE_MAX];
@@ -193,8 +199,7 @@ equal_ct(const uint8_t *a, const uint8_t *b, size_t len)
 static unsigned
 seen_hash(const uint8_t *fh, size_t len)
 {
-	return (unsigned)fh[len - 1] | (unsigned)fh[len - 2] << 8 |
-	    (unsigned)fh[len - 3] << 16;
+	return (unsigned)fh[len - 1] | (unsigned)fh[len - 2] << 8;
 }
 
 static bool

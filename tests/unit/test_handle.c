@@ -75,49 +75,63 @@ test_tampered(void)
 
 /*
  * Authentic handles are remembered (handle_mac.c): more of them than
- * there is room for all still decode, twice, and a remembered one
- * altered afterwards is still refused, whichever byte but the last is
- * altered.
+ * both memories have room for all still decode, twice, and a
+ * remembered one altered afterwards is still refused, whichever byte
+ * but the last is altered.
  */
+#define REMEMBERED_N	20000		/* > 8,192 shared + 256 own slots */
+
+static void
+remembered_make(struct handle *h, int i)
+{
+	sample(h);
+	h->kernel[0] = (uint8_t)i;
+	h->kernel[1] = (uint8_t)(i >> 8);
+	h->kernel[2] = (uint8_t)(i >> 16);
+}
+
 static void
 test_remembered(void)
 {
 	struct handle_key key, other;
 	struct handle h, out;
-	uint8_t fh[1000][HANDLE_MAX], bad[HANDLE_MAX];
-	int n[1000], i, pass;
+	uint8_t (*fh)[HANDLE_MAX], bad[HANDLE_MAX];
+	int *n, i, pass, last = REMEMBERED_N - 1;
 
+	fh = calloc(REMEMBERED_N, sizeof(*fh));
+	n = calloc(REMEMBERED_N, sizeof(*n));
+	CU_ASSERT_FATAL(fh != NULL && n != NULL);
 	memset(&key, 9, sizeof(key));
 	memset(&other, 10, sizeof(other));
-	sample(&h);
-	for (i = 0; i < 1000; i++) {
-		h.kernel[0] = (uint8_t)i;
-		h.kernel[1] = (uint8_t)(i >> 8);
-		n[i] = handle_encode(&other, &h, fh[i]);	/* not remembered */
+	for (i = 0; i < REMEMBERED_N; i++) {	/* remembered under other */
+		remembered_make(&h, i);
+		n[i] = handle_encode(&other, &h, fh[i]);
 		CU_ASSERT_FATAL(n[i] > 0);
 	}
-	for (i = 0; i < 1000; i++)	/* made under another key: refused */
+	for (i = 0; i < REMEMBERED_N; i++)	/* so refused under key */
 		CU_ASSERT_EQUAL(handle_decode(&key, fh[i], (size_t)n[i],
 		    &out), -1);
-	for (i = 0; i < 1000; i++) {
-		h.kernel[0] = (uint8_t)i;
-		h.kernel[1] = (uint8_t)(i >> 8);
+	for (i = 0; i < REMEMBERED_N; i++) {
+		remembered_make(&h, i);
 		CU_ASSERT_EQUAL(handle_encode(&key, &h, fh[i]), n[i]);
 	}
 	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < 1000; i++) {
+		for (i = 0; i < REMEMBERED_N; i++) {
 			CU_ASSERT_EQUAL(handle_decode(&key, fh[i],
 			    (size_t)n[i], &out), 0);
 			CU_ASSERT_EQUAL(out.kernel[0], (uint8_t)i);
+			CU_ASSERT_EQUAL(out.kernel[2], (uint8_t)(i >> 16));
 		}
-	for (i = 0; i < n[999] - 1; i++) {	/* just decoded, now altered */
-		memcpy(bad, fh[999], (size_t)n[999]);
+	for (i = 0; i < n[last] - 1; i++) {	/* just decoded, now altered */
+		memcpy(bad, fh[last], (size_t)n[last]);
 		bad[i] ^= 0x40;
-		CU_ASSERT_EQUAL(handle_decode(&key, bad, (size_t)n[999],
+		CU_ASSERT_EQUAL(handle_decode(&key, bad, (size_t)n[last],
 		    &out), -1);
 	}
-	CU_ASSERT_EQUAL(handle_decode(&key, fh[999], (size_t)n[999], &out),
-	    0);
+	CU_ASSERT_EQUAL(handle_decode(&key, fh[last], (size_t)n[last],
+	    &out), 0);
+	free(fh);
+	free(n);
 }
 
 /* A handle made or decoded in a thread of its own (fresh memory). */
@@ -195,6 +209,79 @@ test_shared_memory(void)
 	CU_ASSERT_EQUAL(handle_seen_shared_hits(), hits + 1);
 }
 
+/*
+ * Threads decoding and making handles at once, over the same shared
+ * slots: every authentic handle is taken, every altered copy refused.
+ */
+#define RACE_THREADS	4
+#define RACE_HANDLES	4096
+
+struct race {
+	const struct handle_key	*key;
+	uint8_t			(*fh)[HANDLE_MAX];
+	int			*n;
+	int			 id;
+	int			 wrong;
+};
+
+static void *
+race_run(void *arg)
+{
+	struct race *r = arg;
+	struct handle h, out;
+	uint8_t bad[HANDLE_MAX], made[HANDLE_MAX];
+	int i, k;
+
+	for (k = 0; k < RACE_HANDLES; k++) {
+		i = (k * (2 * r->id + 1)) % RACE_HANDLES;	/* own order */
+		if (handle_decode(r->key, r->fh[i], (size_t)r->n[i], &out) != 0)
+			r->wrong++;
+		memcpy(bad, r->fh[i], (size_t)r->n[i]);
+		bad[HANDLE_HDR_LEN + k % 8] ^= 0x01;		/* kernel bytes */
+		if (handle_decode(r->key, bad, (size_t)r->n[i], &out) != -1)
+			r->wrong++;
+		remembered_make(&h, RACE_HANDLES * (r->id + 1) + k);
+		if (handle_encode(r->key, &h, made) <= 0)	/* new slots */
+			r->wrong++;
+	}
+	return NULL;
+}
+
+static void
+test_shared_race(void)
+{
+	struct handle_key key;
+	struct race r[RACE_THREADS];
+	pthread_t t[RACE_THREADS];
+	struct handle h;
+	int i;
+
+	memset(&key, 13, sizeof(key));
+	memset(r, 0, sizeof(r));
+	r[0].fh = calloc(RACE_HANDLES, sizeof(*r[0].fh));
+	r[0].n = calloc(RACE_HANDLES, sizeof(*r[0].n));
+	CU_ASSERT_FATAL(r[0].fh != NULL && r[0].n != NULL);
+	for (i = 0; i < RACE_HANDLES; i++) {
+		remembered_make(&h, i);
+		r[0].n[i] = handle_encode(&key, &h, r[0].fh[i]);
+		CU_ASSERT_FATAL(r[0].n[i] > 0);
+	}
+	for (i = 0; i < RACE_THREADS; i++) {
+		r[i].key = &key;
+		r[i].fh = r[0].fh;
+		r[i].n = r[0].n;
+		r[i].id = i;
+		CU_ASSERT_FATAL(pthread_create(&t[i], NULL, race_run,
+		    &r[i]) == 0);
+	}
+	for (i = 0; i < RACE_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(r[i].wrong, 0);
+	}
+	free(r[0].fh);
+	free(r[0].n);
+}
+
 static void
 test_limits(void)
 {
@@ -255,6 +342,7 @@ suite_handle(void)
 		{ "every altered bit rejected", test_tampered },
 		{ "remembered handles", test_remembered },
 		{ "memory shared by threads", test_shared_memory },
+		{ "shared memory under contention", test_shared_race },
 		{ "length limits", test_limits },
 		{ "key file", test_key_file },
 		{ "handle from path", test_from_path },
