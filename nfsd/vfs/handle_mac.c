@@ -215,12 +215,20 @@ seen_set(struct seen_handle *s, const uint8_t *fh, size_t len)
 	s->len = (uint8_t)len;
 }
 
+/* The shared slot for hash, and the lock that guards it (always one). */
+static struct shared_handle *
+shared_slot(unsigned hash, pthread_mutex_t **m)
+{
+	*m = &shared.lock[hash % SHARED_LOCKS].m;
+	return &shared.slot[hash % SHARED_SLOTS];
+}
+
 static bool
 shared_seen(const struct mac_thread *t, unsigned hash, const uint8_t *fh,
     size_t len)
 {
-	struct shared_handle *s = &shared.slot[hash % SHARED_SLOTS];
-	pthread_mutex_t *m = &shared.lock[hash % SHARED_LOCKS].m;
+	pthread_mutex_t *m;
+	struct shared_handle *s = shared_slot(hash, &m);
 	bool found;
 
 	pthread_mutex_lock(m);
@@ -235,8 +243,8 @@ static void
 shared_remember(const struct mac_thread *t, unsigned hash, const uint8_t *fh,
     size_t len)
 {
-	struct shared_handle *s = &shared.slot[hash % SHARED_SLOTS];
-	pthread_mutex_t *m = &shared.lock[hash % SHARED_LOCKS].m;
+	pthread_mutex_t *m;
+	struct shared_handle *s = shared_slot(hash, &m);
 
 	pthread_mutex_lock(m);
 	s->keytag = t->keytag;
